@@ -20,10 +20,14 @@ BINARY = False
 INDENT = "  "
 
 
-def _grid(headers: list[str], rows: list[list[Any]], align: list[str]) -> str:
-    cells = [[one_line(str(cell)) for cell in row] for row in rows]
-    return tabulate(cells, headers=headers, tablefmt="simple", colalign=align,
-                    disable_numparse=True)
+def _cell(value: Any) -> str:
+    return one_line(str(value))
+
+
+def _grid(headers: list[str], rows: list[list[str]], align: list[str]) -> list[str]:
+    """A plain table; cells are text already, so nothing is reparsed as a number."""
+    return tabulate(rows, headers=headers, tablefmt="simple", colalign=align,
+                    disable_numparse=True).splitlines()
 
 
 def _header(result: RunResult) -> list[str]:
@@ -56,10 +60,11 @@ def _rules(groups: list[RuleGroup]) -> list[str]:
         else:
             counts = [rule.violations, rule.pending]
             status = "fail" if rule.violations else ("pending" if rule.pending else "pass")
-        rows.append([rule.id, rule.title, rule.severity, rule.dataset, *counts, status])
+        rows.append([_cell(c) for c in
+                     (rule.id, rule.title, rule.severity, rule.dataset, *counts, status)])
     lines = ["Rules", ""]
     lines += _grid(["ID", "Title", "Severity", "Dataset", "Violations", "Pending", "Status"],
-                   rows, ["left"] * 4 + ["right", "right", "left"]).splitlines()
+                   rows, ["left"] * 4 + ["right", "right", "left"])
     errors = [g.rule for g in groups if g.rule.error is not None]
     if errors:
         lines += ["", "Rule errors:"]
@@ -77,15 +82,12 @@ def _datasets(result: RunResult) -> list[str]:
     rows = []
     for d in result.datasets:
         # One file per line keeps the column narrow; tabulate handles the line breaks.
-        row = [d.name, "\n".join(one_line(f) for f in d.files) or "-",
-               d.read, d.evaluated, d.rejected]
+        row = [_cell(d.name), "\n".join(_cell(f) for f in d.files) or "-",
+               _cell(d.read), _cell(d.evaluated), _cell(d.rejected)]
         if with_period:
-            row.append("-" if d.in_period is None else d.in_period)
+            row.append("-" if d.in_period is None else _cell(d.in_period))
         rows.append(row)
-    cells = [[c if i == 1 else one_line(str(c)) for i, c in enumerate(r)] for r in rows]
-    table = tabulate(cells, headers=headers, tablefmt="simple", colalign=align,
-                     disable_numparse=True)
-    return ["Datasets", "", *table.splitlines()]
+    return ["Datasets", "", *_grid(headers, rows, align)]
 
 
 def _finding(finding: Finding) -> list[str]:
@@ -112,10 +114,11 @@ def _findings(groups: list[RuleGroup]) -> list[str]:
 
 
 def _rejections(result: RunResult) -> list[str]:
-    rows = [[r.dataset, r.location.label(), r.column, "(empty)" if r.value is None else r.value,
-             r.expected] for r in result.rejections]
-    table = _grid(["Dataset", "Row", "Column", "Value", "Expected"], rows, ["left"] * 5)
-    return ["Rejected rows", "", *table.splitlines()]
+    rows = [[_cell(c) for c in (r.dataset, r.location.label(), r.column,
+                                "(empty)" if r.value is None else r.value, r.expected)]
+            for r in result.rejections]
+    return ["Rejected rows", "", *_grid(["Dataset", "Location", "Column", "Value", "Expected"],
+                                        rows, ["left"] * 5)]
 
 
 def _describe(value: Any) -> str:
