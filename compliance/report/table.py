@@ -13,7 +13,7 @@ from tabulate import tabulate
 
 from .grouping import RuleGroup, group_by_rule
 from .labels import locations_label, plural, subject_label
-from .model import Finding, RunResult
+from .model import Finding, Location, RunResult
 from .sanitize import one_line
 
 BINARY = False
@@ -107,7 +107,8 @@ def _findings(groups: list[RuleGroup]) -> list[str]:
     for group in shown:
         rule = group.rule
         counts = f"{plural(len(group.violations), 'violation')}, {len(group.pending)} pending"
-        lines += ["", one_line(f"{rule.id} {rule.title} [{rule.severity}, {rule.dataset}]: {counts}")]
+        heading = f"{rule.id} {rule.title} [{rule.severity}, {rule.dataset}]: {counts}"
+        lines += ["", one_line(heading)]
         for finding in group.findings:
             lines += _finding(finding)
     return lines
@@ -124,8 +125,7 @@ def _rejections(result: RunResult) -> list[str]:
 def _describe(value: Any) -> str:
     """Duplicates are free-form records; show locations as labels, the rest compactly."""
     if isinstance(value, dict) and {"file", "row"} <= value.keys():
-        where = f"{value['file']}#{value['sheet']}" if value.get("sheet") else value["file"]
-        return f"{where}:{value['row']}"
+        return Location(value["file"], value["row"], value.get("sheet")).label()
     if isinstance(value, list):
         return ", ".join(_describe(item) for item in value)
     if isinstance(value, dict):
@@ -138,7 +138,8 @@ def _describe(value: Any) -> str:
 def _duplicates(result: RunResult) -> list[str]:
     lines = ["Duplicates", ""]
     for record in result.duplicates:
-        lines.append(INDENT + one_line("; ".join(f"{k}: {_describe(v)}" for k, v in record.items())))
+        text = "; ".join(f"{key}: {_describe(value)}" for key, value in record.items())
+        lines.append(INDENT + one_line(text))
     return lines
 
 

@@ -73,7 +73,8 @@ def result() -> RunResult:
             Finding("RST-002", "Rest 11h between shifts", "critical", "violation", "roster",
                     {"agent": "@李雷", "date": "2024-06-12"}, "rest 8h between shifts",
                     evidence={"rest_hours": 8},
-                    locations=[Location(roster, 5, sheet="六月"), Location(roster, 6, sheet="六月")],
+                    locations=[Location(roster, 5, sheet="六月"),
+                               Location(roster, 6, sheet="六月")],
                     locations_total=2),
         ],
         rejections=[

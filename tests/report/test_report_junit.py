@@ -64,3 +64,13 @@ def test_control_characters_and_markup_stay_valid(result, render_bytes):
     assert case.get("classname") == "chats"
     assert case.find("failure").text == "chat=c1: said \"<b>hi</b>\" & left"
     assert root.get("failures") == "3"
+
+
+def test_finding_of_unsummarised_rule_is_not_dropped(result, render_bytes):
+    result.findings.append(Finding("GHOST-1", "未登记规则", "minor", "violation", "chats",
+                                   {"chat": "c9"}, "late"))
+    root = _parse(render_bytes, result)
+    case = root.findall("testsuite/testcase")[-1]
+    assert (case.get("classname"), case.get("name")) == ("chats", "GHOST-1 未登记规则")
+    assert case.find("failure").get("message") == "1 violation of GHOST-1"
+    assert (root.get("tests"), root.get("failures")) == ("5", "3")

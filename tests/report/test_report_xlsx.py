@@ -99,3 +99,12 @@ def test_sheet_name_repeats_stay_within_limit():
     names = SheetNames()
     long = "y" * 31
     assert [names.claim(long) for _ in range(3)] == [long, "y" * 27 + " (2)", "y" * 27 + " (3)"]
+
+
+def test_bytes_do_not_depend_on_the_clock(result, render_bytes, monkeypatch):
+    import time
+
+    before = render_bytes(result, "xlsx")
+    later = time.time() + 400 * 24 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert render_bytes(result, "xlsx") == before
