@@ -1,0 +1,134 @@
+"""Typing raw text columns, in SQL, with every unparseable value accounted for.
+
+A raw table holds exports as text; the typed table converts each declared field, and a
+rejection is any needed value that is present but does not parse (or a missing anchor).
+Formats from the mapping file are bound as sqlglot literals, never pasted as SQL text.
+"""
+from __future__ import annotations
+
+from sqlglot import exp
+
+from compliance.compile.expr import cast, coalesce, col, fn, is_null, lit, not_null
+
+DATETIME_FORMATS = [
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M",
+    "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M",
+    "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日",
+]
+OFFSET_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M%z"]
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"]
+TRUE_WORDS = ["true", "t", "1", "yes", "y", "是", "对", "√"]
+FALSE_WORDS = ["false", "f", "0", "no", "n", "否", "不是", "×"]
+
+EXPECTED = {
+    "text": "text",
+    "int": "a whole number",
+    "number": "a number",
+    "bool": "true/false (also 是/否, yes/no, Y/N, 1/0)",
+    "date": "a date like 2024-05-01",
+    "datetime": "a date and time like 2024-05-01 09:30",
+    "time": "a time of day like 18:30 (00:00 to 24:00)",
+    "duration": "a number of seconds",
+}
+
+
+def _strings(values: list[str]) -> exp.Array:
+    return exp.Array(expressions=[exp.Literal.string(v) for v in values])
+
+
+def _excel_serial(v: exp.Expression) -> exp.Expression:
+    """Excel serial day numbers (days since 1899-12-30), as exported by some sheets."""
+    return exp.RegexpLike(this=v, expression=exp.Literal.string(r"^\d{5}(\.\d+)?$"))
+
+
+def typed_value(raw: exp.Expression, ftype: str, formats: list[str] | None, zone: str | None,
+                site_zone: str) -> exp.Expression:
+    v = fn("trim", raw)
+    if ftype == "text":
+        return raw
+    if ftype in ("int", "number", "duration"):
+        clean = fn("replace", v, exp.Literal.string(","), exp.Literal.string(""))
+        dbl = exp.TryCast(this=clean, to=exp.DataType.build("DOUBLE"))
+        if ftype == "int":
+            return exp.Case().when(exp.EQ(this=dbl, expression=fn("round", dbl.copy())),
+                                   exp.TryCast(this=dbl.copy(), to=exp.DataType.build("BIGINT")))
+        return dbl
+    if ftype == "bool":
+        low = fn("lower", v)
+        return (exp.Case()
+                .when(exp.In(this=low, expressions=[exp.Literal.string(w) for w in TRUE_WORDS]), exp.true())
+                .when(exp.In(this=low.copy(), expressions=[exp.Literal.string(w) for w in FALSE_WORDS]), exp.false()))
+    if ftype == "date":
+        fmts = (formats or []) + DATE_FORMATS
+        parsed = cast(fn("try_strptime", v, _strings(fmts)), "DATE")
+        serial = exp.Case().when(_excel_serial(v.copy()), exp.Add(
+            this=cast(exp.Literal.string("1899-12-30"), "DATE"),
+            expression=cast(fn("floor", exp.TryCast(this=v.copy(), to=exp.DataType.build("DOUBLE"))), "INTEGER")))
+        return coalesce(parsed, serial)
+    if ftype == "datetime":
+        fmts = (formats or []) + DATETIME_FORMATS
+        naive = fn("try_strptime", v, _strings(fmts))
+        if zone and zone != site_zone:
+            naive = fn("timezone", exp.Literal.string(site_zone), fn("timezone", exp.Literal.string(zone), naive))
+        with_offset = fn("timezone", exp.Literal.string(site_zone),
+                         fn("try_strptime", v.copy(), _strings(OFFSET_FORMATS)))
+        serial = exp.Case().when(_excel_serial(v.copy()), exp.Add(
+            this=cast(exp.Literal.string("1899-12-30 00:00:00"), "TIMESTAMP"),
+            expression=fn("to_microseconds", cast(exp.Mul(
+                this=exp.TryCast(this=v.copy(), to=exp.DataType.build("DOUBLE")),
+                expression=lit(86400 * 1000000)), "BIGINT"))))
+        return coalesce(cast(naive, "TIMESTAMP"), cast(with_offset, "TIMESTAMP"), serial)
+    if ftype == "time":
+        pattern = exp.Literal.string(r"^(\d{1,2}):(\d{2})(:(\d{2}))?$")
+        hh = exp.TryCast(this=fn("regexp_extract", v, pattern, lit(1)), to=exp.DataType.build("INTEGER"))
+        mm = exp.TryCast(this=fn("regexp_extract", v.copy(), pattern.copy(), lit(2)), to=exp.DataType.build("INTEGER"))
+        ss = coalesce(exp.TryCast(this=fn("regexp_extract", v.copy(), pattern.copy(), lit(4)),
+                                  to=exp.DataType.build("INTEGER")), lit(0))
+        secs = exp.Add(this=exp.Add(this=exp.Mul(this=hh, expression=lit(3600)),
+                                    expression=exp.Mul(this=mm, expression=lit(60))), expression=ss)
+        ok = exp.And(this=exp.RegexpLike(this=v.copy(), expression=pattern.copy()),
+                     expression=exp.And(this=exp.LT(this=mm.copy(), expression=lit(60)),
+                                        expression=exp.LTE(this=secs.copy(), expression=lit(86400))))
+        return exp.Case().when(ok, cast(secs, "DOUBLE"))
+    raise ValueError(f"unknown type {ftype}")
+
+
+def typed_select(raw_table: str, fields: dict[str, str], present: set[str], formats: dict[str, list[str]],
+                 zone: str | None, site_zone: str) -> exp.Select:
+    """SELECT over the raw table giving typed fields; absent fields become typed NULLs."""
+    cols = [col("__row").as_("__rowid"), col("__file"), col("__row"), col("__sheet")]
+    for name, ftype in fields.items():
+        sql_type = {"text": "VARCHAR", "int": "BIGINT", "number": "DOUBLE", "bool": "BOOLEAN", "date": "DATE",
+                    "datetime": "TIMESTAMP", "time": "DOUBLE", "duration": "DOUBLE"}.get(ftype, "VARCHAR")
+        if name in present:
+            value = typed_value(col(name), ftype, formats.get(name), zone, site_zone)
+            cols.append(cast(value, sql_type).as_(name))
+            cols.append(col(name).as_(f"__raw_{name}"))
+        else:
+            cols.append(cast(exp.Null(), sql_type).as_(name))
+    return exp.select(*cols).from_(exp.to_table(raw_table))
+
+
+def rejection_select(typed_table: str, needed: dict[str, str], anchor: str | None) -> exp.Expression | None:
+    """Rows whose needed value is present but unparseable, or whose anchor is missing."""
+    parts: list[exp.Select] = []
+    for name, ftype in needed.items():
+        if ftype == "text":
+            continue
+        parts.append(exp.select(col("__rowid"), exp.Literal.string(name).as_("field"), col(f"__raw_{name}").as_("value"),
+                                exp.Literal.string(EXPECTED.get(ftype, ftype)).as_("expected"))
+                     .from_(exp.to_table(typed_table))
+                     .where(exp.And(this=not_null(col(f"__raw_{name}")), expression=is_null(col(name)))))
+    if anchor is not None:
+        parts.append(exp.select(col("__rowid"), exp.Literal.string(anchor).as_("field"),
+                                exp.Null().as_("value"),
+                                exp.Literal.string("a value (the record's time is required)").as_("expected"))
+                     .from_(exp.to_table(typed_table)).where(is_null(col(f"__raw_{anchor}"))))
+    if not parts:
+        return None
+    out: exp.Expression = parts[0]
+    for p in parts[1:]:
+        out = exp.union(out, p, distinct=False)
+    return out

@@ -1,0 +1,348 @@
+"""Run a checked program over bound exports on embedded DuckDB.
+
+Stages, in order: bind and load raw tables -> stop on missing columns -> type and
+account for rejected rows -> build dataset views (with derived fields) and calendar
+tables -> one query per rule -> findings with messages and provenance.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+import duckdb
+from sqlglot import exp
+
+from compliance.check.checker import rule_params
+from compliance.check.program import Program
+from compliance.compile.expr import CalendarTable, Ctx, ExprCompiler, case, coalesce, col
+from compliance.compile.periods import Period, bucket_label
+from compliance.compile.queries import CompiledRule, RuleCompiler
+from compliance.engine.calendar import WorkCalendar
+from compliance.engine.coerce import rejection_select, typed_select
+from compliance.engine.config import Config
+from compliance.engine.findings import build_findings
+from compliance.engine.needs import rule_datasets, rule_fields
+from compliance.inputs import DatasetMapping, InputError, RawTable, load_raw
+from compliance.report.model import DatasetSummary, Location, Rejection, RuleSummary, RunResult
+from compliance.syntax import ast
+from compliance.util.suggest import close_matches
+
+
+class DataError(Exception):
+    """The data cannot be checked as bound (missing columns, ...). Message is complete."""
+
+
+@dataclass
+class Options:
+    period: Period | None = None
+    as_of: dt.datetime | None = None
+    mappings: dict[str, DatasetMapping] = field(default_factory=dict)
+    encoding: str | None = None
+    progress: Callable[[str], None] | None = None
+    explain_sql: bool = False
+
+
+def connect(config: Config) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    if config.memory_limit:
+        con.execute("SET memory_limit = ?", [str(config.memory_limit)])
+    if config.temp_directory:
+        con.execute("SET temp_directory = ?", [str(config.temp_directory)])
+    if config.threads:
+        con.execute("SET threads = ?", [int(config.threads)])
+    return con
+
+
+def now_local(zone: str) -> dt.datetime:
+    return dt.datetime.now(ZoneInfo(zone)).replace(tzinfo=None, microsecond=0)
+
+
+class Runner:
+    def __init__(self, program: Program, data: dict[str, str], config: Config, options: Options):
+        self.p = program
+        self.data = data
+        self.config = config
+        self.opt = options
+        self.con = connect(config)
+        self.raw: dict[str, RawTable] = {}
+        self.rejections: list[Rejection] = []
+        self.rejected_ids: dict[str, set[int]] = {}
+        self.rule_errors: dict[str, str] = {}
+        self.calendars: dict[str, CalendarTable] = {}
+
+    def progress(self, text: str) -> None:
+        if self.opt.progress:
+            self.opt.progress(text)
+
+    # ------------------------------------------------------------------ stages
+    def runnable_rules(self) -> list[ast.Rule]:
+        out = []
+        for rule in self.p.rules:
+            missing = [d for d in rule_datasets(self.p, rule) if d not in self.data]
+            if missing:
+                self.rule_errors[rule.id] = ("not evaluated: no data bound for dataset "
+                                             + ", ".join(missing) + " (use --data NAME=PATH)")
+            else:
+                out.append(rule)
+        return out
+
+    def load(self, rules: list[ast.Rule]) -> dict[str, set[str]]:
+        needed: dict[str, set[str]] = {}
+        for rule in rules:
+            for ds, f in rule_fields(self.p, rule):
+                needed.setdefault(ds, set()).add(f)
+        for name in sorted(needed):
+            self.progress(f"reading {name} from {self.data[name]}")
+            mapping = self.opt.mappings.get(name)
+            self.raw[name] = load_raw(self.con, name, self.data[name], f"raw_{name}", mapping, self.opt.encoding)
+        problems = []
+        for rule in rules:
+            for ds, f in sorted(rule_fields(self.p, rule)):
+                raw = self.raw[ds]
+                if f not in raw.columns:
+                    hint = close_matches(f, raw.headers + raw.columns)
+                    near = f"; columns that come close: {', '.join(hint)}" if hint else \
+                        f"; the file has: {', '.join(raw.headers[:12])}{' ...' if len(raw.headers) > 12 else ''}"
+                    problems.append(f"{raw.files[0]}: rule {rule.id} needs field {f} of dataset {ds}, "
+                                    f"but the input has no such column{near} (map a header to it in the "
+                                    f"mapping file, or give a default)")
+        if problems:
+            raise DataError("\n".join(sorted(set(problems))))
+        return needed
+
+    def type_tables(self, needed: dict[str, set[str]]) -> None:
+        for name, raw in self.raw.items():
+            ds = self.p.datasets[name]
+            mapping = self.opt.mappings.get(name) or DatasetMapping()
+            present = set(raw.columns) & set(ds.fields)
+            typed = typed_select(raw.table, ds.fields, present, mapping.formats, mapping.timezone,
+                                 self.config.timezone)
+            self.con.execute(f"CREATE TABLE {_ident('t_' + name)} AS {typed.sql(dialect='duckdb')}")
+            need_types = {f: ds.fields[f] for f in sorted(needed.get(name, set())) if f in ds.fields}
+            rej = rejection_select(f"t_{name}", need_types, ds.anchor if ds.anchor in needed.get(name, ()) else None)
+            rows = []
+            if rej is not None:
+                query = exp.select("r.__rowid", "r.field", "r.value", "r.expected", "t.__file", "t.__row",
+                                   "t.__sheet").from_(exp.Subquery(this=rej, alias=exp.TableAlias(
+                                       this=exp.to_identifier("r")))).join(
+                    exp.to_table(f"t_{name}").as_("t"), on="r.__rowid = t.__rowid").order_by("t.__row", "r.field")
+                rows = self.con.execute(query.sql(dialect="duckdb")).fetchall()
+            header_of = {v: k for k, v in mapping.columns.items()}
+            for rowid, fld, value, expected, file, row, sheet in rows:
+                column = f"{fld} ({header_of[fld]})" if fld in header_of else fld
+                self.rejections.append(Rejection(name, Location(file, int(row), sheet), column, value, expected))
+            ids = sorted({r[0] for r in rows})
+            self.rejected_ids[name] = set(ids)
+            self.con.execute(f"CREATE TABLE {_ident('rej_' + name)} (__rowid BIGINT)")
+            if ids:
+                self.con.executemany(f"INSERT INTO {_ident('rej_' + name)} VALUES (?)", [[i] for i in ids])
+
+    def views(self) -> None:
+        for name in self.raw:
+            ds = self.p.datasets[name]
+            base = exp.select("t.*").from_(exp.to_table(f"t_{name}").as_("t")).join(
+                exp.to_table(f"rej_{name}").as_("x"), on="t.__rowid = x.__rowid", join_type="anti")
+            query: exp.Select = base
+            for fname, (expr, _t) in ds.derived.items():
+                owner = ds.derived_owner.get(fname, "")
+                rule = self.p.rule(owner) if owner else None
+                params = rule_params(self.p, rule) if rule else {}
+                ctx = Ctx(self.p, params, self.as_of, self.calendars, "r", name,
+                          calendar=rule.calendar if rule else None)
+                comp = ExprCompiler(ctx)
+                value = comp.compile(expr)
+                if rule is not None and rule.scope.where is not None:
+                    value = case((coalesce(comp.compile(rule.scope.where), exp.false()), value))
+                query = exp.select(exp.Star(), value.as_(fname)).from_(
+                    exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("r"))))
+            self.con.execute(f"CREATE VIEW {_ident('v_' + name)} AS {query.sql(dialect='duckdb')}")
+
+    def default_period(self) -> Period:
+        lows, highs = [], []
+        for name in self.raw:
+            anchor = self.p.datasets[name].anchor
+            if anchor is None:
+                continue
+            lo, hi = self.con.execute(
+                f"SELECT min({_ident(anchor)}), max({_ident(anchor)}) FROM {_ident('v_' + name)}").fetchone()
+            if lo is not None:
+                lows.append(_as_dt(lo))
+                highs.append(_as_dt(hi))
+        if not lows:
+            day = (self.opt.as_of or now_local(self.config.timezone)).date()
+            start = dt.datetime.combine(day, dt.time())
+            return Period(day.isoformat(), start, start + dt.timedelta(days=1))
+        start = dt.datetime.combine(min(lows).date(), dt.time())
+        end = dt.datetime.combine(max(highs).date(), dt.time()) + dt.timedelta(days=1)
+        label = f"{start.date()}..{(end - dt.timedelta(days=1)).date()}"
+        return Period(label, start, end)
+
+    def build_calendars(self, rules: list[ast.Rule]) -> None:
+        for rule in rules:
+            name = rule.calendar
+            if name is None or name in self.calendars:
+                continue
+            lows: list[dt.datetime] = [self.as_of, self.period.start]
+            highs: list[dt.datetime] = [self.as_of, self.period.end]
+            for e in ast.walk(rule.require):
+                if isinstance(e, ast.Within):
+                    for side in (e.target, e.start):
+                        res = self.p.refs.get(id(side))
+                        if isinstance(side, ast.Ref) and res is not None and res.kind == "field" \
+                                and res.dataset in self.raw:
+                            lo, hi = self.con.execute(
+                                f"SELECT min({_ident(side.name)}), max({_ident(side.name)}) "
+                                f"FROM {_ident('v_' + res.dataset)}").fetchone()
+                            if lo is not None:
+                                lows.append(_as_dt(lo))
+                                highs.append(_as_dt(hi))
+            first = min(lows).date() - dt.timedelta(days=1)
+            last = max(highs).date() + dt.timedelta(days=1)
+            cal = WorkCalendar(self.p.calendars[name], first, last, self.config.calendars.get(name))
+            k = max(cal.max_slots(), 1)
+            table = f"cal_{name}"
+            cols = ", ".join(["day DATE", "before DOUBLE", "len DOUBLE"] +
+                             [f"{x}{i} DOUBLE" for i in range(1, k + 1) for x in ("s", "e")])
+            self.con.execute(f"CREATE TABLE {_ident(table)} ({cols})")
+            self.con.executemany(f"INSERT INTO {_ident(table)} VALUES ({', '.join(['?'] * (3 + 2 * k))})",
+                                 [list(r) for r in cal.rows()])
+            self.calendars[name] = CalendarTable(table, cal, k)
+
+    # ------------------------------------------------------------------ the run
+    def run(self) -> RunResult:
+        rules = self.runnable_rules()
+        needed = self.load(rules)
+        self.type_tables(needed)
+        # as-of: given, else now -- but never after the end of a given period, so that a
+        # closed period always gives the same report
+        now = now_local(self.config.timezone)
+        self.as_of = self.opt.as_of or (min(now, self.opt.period.end) if self.opt.period else now)
+        self.views()  # derived fields may read as_of
+        self.period = self.opt.period or self.default_period()
+        self.build_calendars(rules)
+        compiler = RuleCompiler(self.p, self.period, self.as_of, self.calendars)
+        findings, derived, summaries = [], [], []
+        for rule in self.p.rules:
+            summary = RuleSummary(rule.id, rule.title or rule.id, rule.severity or "major",
+                                  (rule.every or rule.scope).dataset if (rule.every or rule.scope) else "")
+            summaries.append(summary)
+            if rule.id in self.rule_errors:
+                summary.error = self.rule_errors[rule.id]
+                continue
+            self.progress(f"checking {rule.id}")
+            compiled = compiler.compile(rule)
+            cur = self.con.execute(compiled.sql.sql(dialect="duckdb"))
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r)) for r in cur.fetchall()]
+            rf, rd = build_findings(self, compiled, rows)
+            findings += rf
+            derived += rd
+            summary.violations = sum(1 for f in rf if f.status == "violation")
+            summary.pending = sum(1 for f in rf if f.status == "pending")
+        self.attach_locations(findings, derived)
+        return RunResult(
+            as_of=self.as_of.isoformat(sep=" "),
+            period=self.period.to_dict(),
+            timezone=self.config.timezone,
+            rules=summaries,
+            datasets=self.dataset_summaries(),
+            findings=findings,
+            rejections=sorted(self.rejections, key=lambda r: (r.dataset, r.location.file, r.location.row, r.column)),
+            duplicates=self.duplicates(),
+            derived=derived,
+        )
+
+    def dataset_summaries(self) -> list[DatasetSummary]:
+        out = []
+        for name, raw in sorted(self.raw.items()):
+            rejected = len(self.rejected_ids.get(name, ()))
+            anchor = self.p.datasets[name].anchor
+            in_period = None
+            if anchor is not None:
+                in_period = self.con.execute(
+                    f"SELECT count(*) FROM {_ident('v_' + name)} WHERE CAST({_ident(anchor)} AS TIMESTAMP) >= ? "
+                    f"AND CAST({_ident(anchor)} AS TIMESTAMP) < ?", [self.period.start, self.period.end]).fetchone()[0]
+            out.append(DatasetSummary(name, list(raw.files), raw.rows, raw.rows - rejected, rejected, in_period))
+        return out
+
+    def duplicates(self) -> list[dict]:
+        out = []
+        for name in sorted(self.raw):
+            ds = self.p.datasets[name]
+            if not ds.key or any(k not in self.raw[name].columns for k in ds.key):
+                continue
+            keys = ", ".join(_ident(k) for k in ds.key)
+            rows = self.con.execute(
+                f"SELECT {keys}, list(__row ORDER BY __row), any_value(__file), any_value(__sheet) "
+                f"FROM {_ident('t_' + name)} WHERE {' AND '.join(_ident(k) + ' IS NOT NULL' for k in ds.key)} "
+                f"GROUP BY {keys} HAVING count(*) > 1 ORDER BY {keys}").fetchall()
+            for r in rows:
+                key = {k: _text(v) for k, v in zip(ds.key, r[:len(ds.key)])}
+                locs = [Location(r[-2], int(x), r[-1]).to_dict() for x in r[len(ds.key)]]
+                out.append({"dataset": name, "key": key, "count": len(locs), "locations": locs,
+                            "message": f"{len(locs)} records share the key "
+                                       + ", ".join(f"{k}={v}" for k, v in key.items())})
+        return out
+
+    def attach_locations(self, findings, derived) -> None:
+        wanted: dict[str, set[int]] = {}
+        for f in findings:
+            for rid in getattr(f, "_rowids", []):
+                wanted.setdefault(f.dataset, set()).add(rid)
+        for d in derived:
+            wanted.setdefault(d.dataset, set()).add(d._rowid)
+        where: dict[tuple[str, int], Location] = {}
+        for name, ids in wanted.items():
+            self.con.execute("CREATE OR REPLACE TEMP TABLE __want (__rowid BIGINT)")
+            self.con.executemany("INSERT INTO __want VALUES (?)", [[i] for i in sorted(ids)])
+            for rowid, file, row, sheet in self.con.execute(
+                    f"SELECT t.__rowid, t.__file, t.__row, t.__sheet FROM {_ident('t_' + name)} t "
+                    f"JOIN __want w ON t.__rowid = w.__rowid").fetchall():
+                where[(name, rowid)] = Location(file, int(row), sheet)
+        for f in findings:
+            f.locations = [where[(f.dataset, r)] for r in getattr(f, "_rowids", []) if (f.dataset, r) in where]
+            if hasattr(f, "_rowids"):
+                del f._rowids
+        for d in derived:
+            d.location = where.get((d.dataset, d._rowid))
+            del d._rowid
+
+
+def _ident(name: str) -> str:
+    return exp.to_identifier(name, quoted=True).sql(dialect="duckdb")
+
+
+def _as_dt(v) -> dt.datetime:
+    if isinstance(v, dt.datetime):
+        return v
+    return dt.datetime.combine(v, dt.time())
+
+
+def _text(v) -> str:
+    from compliance.engine.messages import fmt_value
+
+    return fmt_value(v)
+
+
+def run_check(program: Program, data: dict[str, str], config: Config, options: Options) -> RunResult:
+    return Runner(program, data, config, options).run()
+
+
+def compile_rules(program: Program, period: Period, as_of: dt.datetime) -> list[CompiledRule]:
+    """Compile without data (for `explain --sql`): calendars are built for the period only."""
+    calendars: dict[str, CalendarTable] = {}
+    for name, info in program.calendars.items():
+        first = min(period.start, as_of).date()
+        last = max(period.end, as_of).date()
+        try:
+            cal = WorkCalendar(info, first, last)
+        except Exception:
+            continue
+        calendars[name] = CalendarTable(f"cal_{name}", cal, max(cal.max_slots(), 1))
+    compiler = RuleCompiler(program, period, as_of, calendars)
+    return [compiler.compile(r) for r in program.rules]
+
+
+__all__ = ["run_check", "Options", "DataError", "InputError", "compile_rules", "bucket_label"]
