@@ -166,7 +166,7 @@ class Runner:
             if anchor is None:
                 continue
             lo, hi = self.con.execute(
-                f"SELECT min({_ident(anchor)}), max({_ident(anchor)}) FROM {_ident('v_' + name)}").fetchone()
+                f"SELECT min({_ident(anchor)}), max({_ident(anchor)}) FROM {_ident('v_' + name)}").fetchall()[0]
             if lo is not None:
                 lows.append(_as_dt(lo))
                 highs.append(_as_dt(hi))
@@ -194,7 +194,7 @@ class Runner:
                                 and res.dataset in self.raw:
                             lo, hi = self.con.execute(
                                 f"SELECT min({_ident(side.name)}), max({_ident(side.name)}) "
-                                f"FROM {_ident('v_' + res.dataset)}").fetchone()
+                                f"FROM {_ident('v_' + res.dataset)}").fetchall()[0]
                             if lo is not None:
                                 lows.append(_as_dt(lo))
                                 highs.append(_as_dt(hi))
@@ -263,7 +263,7 @@ class Runner:
             if anchor is not None:
                 in_period = self.con.execute(
                     f"SELECT count(*) FROM {_ident('v_' + name)} WHERE CAST({_ident(anchor)} AS TIMESTAMP) >= ? "
-                    f"AND CAST({_ident(anchor)} AS TIMESTAMP) < ?", [self.period.start, self.period.end]).fetchone()[0]
+                    f"AND CAST({_ident(anchor)} AS TIMESTAMP) < ?", [self.period.start, self.period.end]).fetchall()[0][0]
             out.append(DatasetSummary(name, list(raw.files), raw.rows, raw.rows - rejected, rejected, in_period))
         return out
 

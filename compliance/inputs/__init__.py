@@ -1,2 +1,17 @@
 """Reading exports into DuckDB as raw text tables (one VARCHAR column per canonical field
 plus provenance), before any typing. See `load_raw` for the contract."""
+from .binding import bind_data
+from .errors import InputError
+from .load import load_raw
+from .mapping import DatasetMapping, load_mapping
+from .table import PROVENANCE, RawTable
+
+__all__ = [
+    "PROVENANCE",
+    "DatasetMapping",
+    "InputError",
+    "RawTable",
+    "bind_data",
+    "load_mapping",
+    "load_raw",
+]

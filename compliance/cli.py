@@ -1,0 +1,175 @@
+"""The `compliance` command line.
+
+Exit codes are named constants shared by every subcommand: 0 clean, 1 findings at or
+above the threshold, 2 usage, rule, config or input errors (message, never a traceback).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import sys
+from zoneinfo import ZoneInfo
+
+import click
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+class Failure(click.ClickException):
+    """An expected failure: printed as `error: ...`, exit 2."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def handle_errors(func):
+    """Turn every known error into a clear message and exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from compliance.compile.periods import PeriodError
+        from compliance.diagnostics import RuleError
+        from compliance.engine.calendar import CalendarError
+        from compliance.engine.config import ConfigError
+        from compliance.engine.run import DataError
+        from compliance.inputs import InputError
+
+        try:
+            return func(*args, **kwargs)
+        except RuleError as err:
+            for d in err.diagnostics:
+                click.echo(d.format(), err=True)
+            n = len([d for d in err.diagnostics if d.severity == "error"])
+            click.echo(f"error: {n} problem(s) in rule files", err=True)
+            sys.exit(EXIT_ERROR)
+        except (InputError, DataError, ConfigError, CalendarError, PeriodError) as err:
+            raise Failure(str(err))
+        except OSError as err:
+            raise Failure(f"{getattr(err, 'filename', '') or ''}: {err.strerror or err}".lstrip(": "))
+
+    return wrapper
+
+
+def parse_as_of(text: str | None, zone: str) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Failure(f"--as-of {text!r}: expected a date or datetime like 2024-05-31 or 2024-05-31T18:00")
+    if value.tzinfo is not None:
+        value = value.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    return value
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="compliance")
+def main() -> None:
+    """Check exported service logs against written customer-service standards."""
+
+
+FORMATS = ("table", "json", "csv", "junit", "xlsx")
+
+
+@main.command()
+@click.option("--rules", "rules", multiple=True, required=True, type=click.Path(),
+              help="Rule file or directory of *.rules files (repeatable).")
+@click.option("--data", "data", multiple=True, required=True,
+              help="NAME=PATH binding a dataset to an export (PATH may be book.xlsx#Sheet), or a directory.")
+@click.option("--config", "config_path", type=click.Path(), help="Site config (YAML).")
+@click.option("--mapping", "mapping_path", type=click.Path(), help="Header/value mapping file (YAML).")
+@click.option("--period", help="2024-05, 2024-Q2, 2024-H1, 2024, or 2024-05-01..2024-06-30.")
+@click.option("--as-of", "as_of", help="Evaluation time (default: now, but not after the period's end).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from --output's "
+              "extension, else table).")
+@click.option("--output", "-o", type=click.Path(), help="Write the report here instead of stdout.")
+@click.option("--fail-on", type=click.Choice(["info", "minor", "major", "critical", "never"]), default="info",
+              show_default=True, help="Exit 1 when a violation at or above this severity is found.")
+@click.option("--strict", is_flag=True, help="Treat any rejected input row as an error (exit 2).")
+@click.option("--encoding", help="Force the encoding of CSV/TSV inputs (e.g. gb18030).")
+@handle_errors
+def check(rules, data, config_path, mapping_path, period, as_of, fmt, output, fail_on, strict, encoding) -> None:
+    """Check exports against rules and report findings."""
+    from compliance.check.program import load_program
+    from compliance.compile.periods import parse_period
+    from compliance.engine.config import load_config
+    from compliance.engine.run import Options, run_check
+    from compliance.inputs import bind_data, load_mapping
+    from compliance.report import render
+    from compliance.report.model import SEVERITY_RANK
+
+    config = load_config(config_path)
+    program = load_program(list(rules), config.params)
+    for d in program.diagnostics:
+        if d.severity == "warning":
+            click.echo(d.format(), err=True)
+    bindings = bind_data(list(data))
+    mapping_file = mapping_path or config.mapping
+    mappings = load_mapping(mapping_file) if mapping_file else {}
+    options = Options(period=parse_period(period) if period else None,
+                      as_of=parse_as_of(as_of, config.timezone), mappings=mappings, encoding=encoding,
+                      progress=_progress() if sys.stderr.isatty() else None)
+    result = run_check(program, bindings, config, options)
+    fmt = fmt or _format_from(output)
+    _write(result, fmt, output)
+    for r in result.rules:
+        if r.error:
+            click.echo(f"warning: {r.id} {r.error}", err=True)
+    if strict and result.rejections:
+        raise Failure(f"{len(result.rejections)} input value(s) rejected (--strict); first: "
+                      f"{result.rejections[0].location.label()} {result.rejections[0].column}="
+                      f"{result.rejections[0].value!r}, expected {result.rejections[0].expected}")
+    if fail_on != "never":
+        threshold = SEVERITY_RANK[fail_on]
+        if any(f.status == "violation" and SEVERITY_RANK.get(f.severity, 0) >= threshold for f in result.findings):
+            sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_OK)
+
+
+def _format_from(output: str | None) -> str:
+    ext = os.path.splitext(output or "")[1].lower()
+    return {".json": "json", ".csv": "csv", ".xml": "junit", ".xlsx": "xlsx"}.get(ext, "table")
+
+
+def _write(result, fmt: str, output: str | None) -> None:
+    from compliance.report import FORMATS as RENDERERS
+    from compliance.report import render
+
+    binary = RENDERERS[fmt].binary
+    if output:
+        mode = "wb" if binary else "w"
+        kwargs = {} if binary else {"encoding": "utf-8", "newline": ""}
+        with open(output, mode, **kwargs) as fh:
+            render(result, fmt, fh)
+        return
+    if binary:
+        if sys.stdout.isatty():
+            raise Failure(f"--format {fmt} is binary: give --output FILE")
+        render(result, fmt, sys.stdout.buffer)
+        return
+    stream = click.get_text_stream("stdout", encoding="utf-8")
+    render(result, fmt, stream)
+    stream.flush()
+
+
+def _progress():
+    def show(text: str) -> None:
+        click.echo(f"\r\033[K{text}", err=True, nl=False)
+    return show
+
+
+def _register_subcommands() -> None:
+    from compliance.commands import register
+
+    register(main)
+
+
+_register_subcommands()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+"""Subcommands beyond `check`, one module each, registered on the CLI group."""
+from __future__ import annotations
+
+
+def register(group) -> None:
+    for name in ("test",):
+        module = __import__(f"compliance.commands.{name}", fromlist=["command"])
+        group.add_command(module.command)

@@ -1,0 +1,47 @@
+"""`load_raw`: one export file -> one DuckDB table of text columns with provenance."""
+from __future__ import annotations
+
+import functools
+import os
+
+import duckdb
+
+from .delimited import load_delimited
+from .errors import InputError
+from .jsonfile import load_json
+from .mapping import DatasetMapping
+from .paths import check_file, file_format, split_sheet
+from .table import RawTable, build_table
+from .textfile import check_encoding
+from .workbook import load_workbook
+
+
+def load_raw(con: duckdb.DuckDBPyConnection, dataset: str, spec: str, table: str,
+             mapping: DatasetMapping | None = None, encoding: str | None = None) -> RawTable:
+    """Create table `table` from the file `spec` (`book.xlsx#Sheet` picks a sheet).
+
+    One VARCHAR column per input column, renamed and value-mapped by `mapping`, absent
+    columns filled from its defaults, empty cells NULL, plus `__file`, `__row` (the row
+    a spreadsheet shows: header = 1; for JSON the record index or JSON Lines line) and
+    `__sheet`, in file order. `encoding` overrides the mapping's, which overrides
+    detection. Any problem with the file raises InputError naming it.
+    """
+    mapping = mapping or DatasetMapping()
+    path, sheet = split_sheet(spec)
+    check_file(path)
+    fmt = file_format(path)
+    if os.path.getsize(path) == 0:
+        raise InputError(f"{path}: file is empty (expected a header row)")
+    encoding = encoding or mapping.encoding
+    if encoding:
+        encoding = check_encoding(encoding, path)
+    build = functools.partial(build_table, con, dataset=dataset, table=table, display=path,
+                              mapping=mapping)
+    try:
+        if fmt == "xlsx":
+            return load_workbook(path, path, sheet or mapping.sheet, build)
+        if fmt in ("json", "jsonl"):
+            return load_json(con, path, path, encoding, build)
+        return load_delimited(path, path, fmt, encoding, build)
+    except OSError as e:  # unreadable file, full temp disk
+        raise InputError(f"{path}: cannot read ({e.strerror or e})") from None

@@ -1,0 +1,135 @@
+"""Building the raw table from a `Source`: canonical names, mapped values, defaults and
+provenance, in one CREATE TABLE ... AS pass so a large file is scanned once."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from .errors import InputError
+from .mapping import DatasetMapping
+from .source import Source, ident
+
+PROVENANCE = ("__file", "__row", "__sheet")
+
+
+@dataclass
+class RawTable:
+    dataset: str
+    table: str              # the DuckDB table created
+    files: list[str]        # display paths (as given by the user)
+    rows: int               # data rows read (header excluded)
+    columns: list[str]      # canonical columns in the table (after mapping + defaults)
+    headers: list[str]      # headers as found in the file (for "did you mean" messages)
+
+
+def clean_header(header: str | None) -> str:
+    return (header or "").strip().lstrip("\ufeff").strip()
+
+
+def plan_columns(headers: list[str], mapping: DatasetMapping, where: str,
+                 label=lambda i: f"column {i + 1}") -> list[str | None]:
+    """Canonical name per source column (None for an empty header), or InputError for
+    repeated headers, two headers landing on one field, or a provenance name."""
+    seen: dict[str, int] = {}
+    dupes = []
+    for i, header in enumerate(map(clean_header, headers)):
+        if header and header in seen:
+            dupes.append(f"'{header}' ({label(seen[header])} and {label(i)})")
+        seen.setdefault(header, i)
+    if dupes:
+        raise InputError(f"{where}: duplicate column headers: {', '.join(dupes)}")
+    names: list[str | None] = []
+    taken: dict[str, str] = {}
+    for header in map(clean_header, headers):
+        if not header:
+            names.append(None)
+            continue
+        name = mapping.columns.get(header, header)
+        if name.startswith("__"):  # the provenance namespace (__file, __row, __sheet)
+            raise InputError(f"{where}: column header '{header}' is reserved (names starting with '__')")
+        if name in taken:
+            raise InputError(f"{where}: columns '{taken[name]}' and '{header}' both map to '{name}'")
+        taken[name] = header
+        names.append(name)
+    return names
+
+
+def build_table(con: duckdb.DuckDBPyConnection, src: Source, *, dataset: str, table: str,
+                display: str, mapping: DatasetMapping) -> RawTable:
+    where = f"{display}#{src.sheet}" if src.sheet else display
+    names = plan_columns(src.headers, mapping, where, src.column_label)
+    params: dict[str, Any] = dict(src.params)
+
+    def param(value: Any) -> str:
+        key = f"p{len(params)}"
+        params[key] = value
+        return f"${key}"
+
+    items = []
+    for i, name in enumerate(names):
+        col = f's."c{i}"'
+        if name is None:
+            items.append(f'{col} AS "__blank{i}"')
+            continue
+        table_map = mapping.values.get(name)
+        if table_map:
+            keys, values = param(list(table_map)), param(list(table_map.values()))
+            col = f"COALESCE(map({keys}::VARCHAR[], {values}::VARCHAR[])[{col}], {col})"
+        items.append(f"NULLIF({col}, '') AS {ident(name)}")
+    defaults = [f for f in mapping.defaults if f not in names]
+    for name in defaults:
+        items.append(f"NULLIF(CAST({param(mapping.defaults[name])} AS VARCHAR), '') AS {ident(name)}")
+
+    offsets_table = None
+    if len(src.offsets) == 1:
+        row = f's."__rn" + {int(src.offsets[0][1])}'
+        source_sql, order = f"({src.sql}) AS s", ""
+    else:  # blank lines shifted the numbering: look the shift up, then restore file order
+        offsets_table = f"__inputs_offsets_{uuid.uuid4().hex}"
+        con.execute(f"CREATE TEMP TABLE {offsets_table} (from_rn BIGINT, shift BIGINT)")
+        con.executemany(f"INSERT INTO {offsets_table} VALUES (?, ?)",
+                        [(int(a), int(b)) for a, b in src.offsets])
+        row = 's."__rn" + o.shift'
+        source_sql = f'({src.sql}) AS s ASOF LEFT JOIN {offsets_table} AS o ON s."__rn" >= o.from_rn'
+        order = ' ORDER BY "__row"'
+    items += [
+        f'CAST({param(display)} AS VARCHAR) AS "__file"',
+        f'CAST({row} AS BIGINT) AS "__row"',
+        f'CAST({param(src.sheet)} AS VARCHAR) AS "__sheet"',
+    ]
+    target = ident(table)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {', '.join(items)} FROM {source_sql}{order}",
+                    params)
+    finally:
+        if offsets_table:
+            con.execute(f"DROP TABLE IF EXISTS {offsets_table}")
+    _drop_blank_columns(con, target, names, where, src)
+    rows = con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
+    return RawTable(
+        dataset=dataset,
+        table=table,
+        files=[display],
+        rows=rows,
+        columns=[n for n in names if n is not None] + defaults,
+        headers=[h for h in map(clean_header, src.headers) if h],
+    )
+
+
+def _drop_blank_columns(con, target: str, names: list[str | None], where: str, src: Source) -> None:
+    """A column without a header is dropped when it is empty (trailing delimiters are
+    common in exports); one that holds values is an error, as nothing can name it."""
+    blanks = [i for i, n in enumerate(names) if n is None]
+    if not blanks:
+        return
+    firsts = ", ".join(f'min(CASE WHEN "__blank{i}" IS NOT NULL THEN "__row" END)' for i in blanks)
+    found = con.execute(f"SELECT {firsts} FROM {target}").fetchall()[0]
+    for i, first in zip(blanks, found):
+        if first is not None:
+            con.execute(f"DROP TABLE {target}")
+            raise InputError(f"{where}: row {first}: {src.column_label(i)} has a value but no header")
+    for i in blanks:
+        con.execute(f'ALTER TABLE {target} DROP COLUMN "__blank{i}"')
