@@ -41,7 +41,7 @@ class Options:
     mappings: dict[str, DatasetMapping] = field(default_factory=dict)
     encoding: str | None = None
     progress: Callable[[str], None] | None = None
-    explain_sql: bool = False
+    rules: set[str] | None = None  # evaluate only these rule IDs
 
 
 def connect(config: Config) -> duckdb.DuckDBPyConnection:
@@ -76,10 +76,13 @@ class Runner:
         if self.opt.progress:
             self.opt.progress(text)
 
+    def selected(self) -> list[ast.Rule]:
+        return [r for r in self.p.rules if self.opt.rules is None or r.id in self.opt.rules]
+
     # ------------------------------------------------------------------ stages
     def runnable_rules(self) -> list[ast.Rule]:
         out = []
-        for rule in self.p.rules:
+        for rule in self.selected():
             missing = [d for d in rule_datasets(self.p, rule) if d not in self.data]
             if missing:
                 self.rule_errors[rule.id] = ("not evaluated: no data bound for dataset "
@@ -224,7 +227,7 @@ class Runner:
         self.build_calendars(rules)
         compiler = RuleCompiler(self.p, self.period, self.as_of, self.calendars)
         findings, derived, summaries = [], [], []
-        for rule in self.p.rules:
+        for rule in self.selected():
             summary = RuleSummary(rule.id, rule.title or rule.id, rule.severity or "major",
                                   (rule.every or rule.scope).dataset if (rule.every or rule.scope) else "")
             summaries.append(summary)

@@ -185,14 +185,19 @@ def run_case(program: Program, case_file: CaseFile, case: Case) -> CaseResult:
         bindings = {}
         for ds, records in case.data.items():
             path = os.path.join(tmp, f"{ds}.jsonl")
+            declared = list(program.datasets[ds].fields) if ds in program.datasets else []
             with open(path, "w", encoding="utf-8") as fh:
                 for r in records:
-                    fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+                    # a field a case leaves out is an empty cell, as in an export
+                    full = {f: r.get(f) for f in declared}
+                    full.update(r)
+                    fh.write(json.dumps(full, ensure_ascii=False) + "\n")
             bindings[ds] = path
         try:
             as_of = dt.datetime.fromisoformat(case.as_of)
             period = parse_period(case.period) if case.period else None
-            result = run_check(program, bindings, case_file.config, Options(period=period, as_of=as_of))
+            options = Options(period=period, as_of=as_of, rules=set(case.rules) if case.rules else None)
+            result = run_check(program, bindings, case_file.config, options)
         except Exception as exc:  # a case that cannot run is a failed case, reported with its reason
             return CaseResult(case, False, error=f"{type(exc).__name__}: {exc}")
     compared = set(case.rules) if case.rules else {r.id for r in program.rules}
