@@ -309,7 +309,9 @@ class _Builder(Transformer):
         seen: set[str] = set()
         single = {"title", "severity", "source", "calendar", "for", "every", "group", "per",
                   "wait", "cover", "require"}
+        rule.clause_spans = {}  # type: ignore[attr-defined]
         for kind, value, span in c[2:]:
+            rule.clause_spans.setdefault(kind, span)  # type: ignore[attr-defined]
             if kind in single and kind in seen:
                 rule.repeated.append((kind, span))
                 continue
