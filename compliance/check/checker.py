@@ -310,6 +310,8 @@ def _check_rule(p: Program, rule: ast.Rule, diags: list[Diagnostic], typer: Type
         if w.where is not None:
             _bool(typer, w.where, wenv, "`where`")
         _bool(typer, rule.require, wenv, "`require`")
+    elif kind == "penalty":
+        _check_penalty(p, rule, ds, builtins, params, calendar, diags, typer)
     elif kind == "coverage":
         for side in (rule.cover.start, rule.cover.end):
             t = typer.infer(side, env)
@@ -317,6 +319,64 @@ def _check_rule(p: Program, rule: ast.Rule, diags: list[Diagnostic], typer: Type
                 diags.append(Diagnostic("E301", f"`cover` needs datetimes, got {t}", side.span))
     _unused_params(p, rule, diags)
     _never_met(p, rule, diags)
+
+
+PENALTY_FLAGS = ("criticism", "warning", "dismissal")
+
+
+def _check_penalty(p: Program, rule: ast.Rule, ds: DatasetInfo, builtins, params, calendar, diags,
+                   typer: Typer) -> None:
+    if not rule.penalize:
+        diags.append(Diagnostic("E209", f"rule {rule.id} needs `penalize FIELD` naming who is penalised",
+                                rule.span))
+    for f in rule.penalize:
+        if ds.type_of(f) is None:
+            diags.append(Diagnostic("E202", f"unknown field {f} in dataset {ds.name}{did_you_mean(f, ds.names())}",
+                                    rule.penalize_span or rule.span))
+    ladder = rule.ladder
+    if ladder is None:
+        diags.append(Diagnostic("E209", f"rule {rule.id} needs `ladder nth|count|each`", rule.span))
+        return
+    w = ladder.window
+    if ladder.kind not in ("nth", "count", "each"):
+        diags.append(Diagnostic("E210", f"unknown ladder {ladder.kind} (expected nth, count or each)", ladder.span))
+        return
+    if ladder.kind == "nth" and w is not None and w[0] == "per":
+        diags.append(Diagnostic("E210", "an nth ladder counts `within PERIOD` or `within N d`", ladder.span))
+    if ladder.kind == "count" and (w is None or w[0] != "per"):
+        diags.append(Diagnostic("E210", "a count ladder needs `per PERIOD`, e.g. `ladder count per month`",
+                                ladder.span))
+    if ladder.kind == "each" and w is not None:
+        diags.append(Diagnostic("E210", "an each ladder takes no window", ladder.span))
+    if w is not None and w[0] in ("period", "per") and w[1] not in PERIOD_UNITS:
+        diags.append(Diagnostic("E210", f"unknown period {w[1]} (expected {', '.join(PERIOD_UNITS)})", ladder.span))
+    if w is not None and w[0] == "rolling" and not (isinstance(w[1], (int, float)) and w[1] > 0):
+        diags.append(Diagnostic("E102", "a rolling window must be longer than 0", ladder.span))
+    if not rule.steps:
+        diags.append(Diagnostic("E209", f"rule {rule.id} needs at least one `step ... => ACTION`", rule.span))
+    names = dict(builtins, n="int")
+    if ladder.kind == "count":
+        env = Env(ds.name, names, params, agg="group", group_fields=set(rule.penalize) | {"n"}, calendar=calendar)
+    else:
+        env = Env(ds.name, names, params, calendar=calendar)
+    for step in rule.steps:
+        if step.cond is not None:
+            _bool(typer, step.cond, env, "a step condition")
+        elif step.also:
+            diags.append(Diagnostic("E209", "`also` needs a condition", step.span))
+        for action in step.actions:
+            if action.kind == "fine":
+                t = typer.infer(action.amount, Env(None, {}, params))
+                if t not in ("int", "number", "any"):
+                    diags.append(Diagnostic("E301", f"a fine is a number and a currency, e.g. fine 30 CNY; got {t}",
+                                            action.span))
+                if not (action.currency or "").isupper():
+                    diags.append(Diagnostic("E210", f"currency {action.currency} should be an upper-case code "
+                                                    f"such as CNY", action.span))
+            elif action.kind not in PENALTY_FLAGS:
+                diags.append(Diagnostic("E210", f"unknown action {action.kind} (expected fine AMOUNT CURRENCY, "
+                                                f"{', '.join(PENALTY_FLAGS)}){did_you_mean(action.kind, list(PENALTY_FLAGS))}",
+                                        action.span))
 
 
 def _check_shape(p: Program, rule: ast.Rule, kind: str, diags) -> bool:
@@ -336,7 +396,7 @@ def _check_shape(p: Program, rule: ast.Rule, kind: str, diags) -> bool:
     if needs_require and rule.require is None:
         diags.append(Diagnostic("E209", f"rule {rule.id} needs a `require` clause", rule.span))
         ok = False
-    if kind in ("coverage", "derive") and rule.require is not None:
+    if kind in ("coverage", "derive", "penalty") and rule.require is not None:
         diags.append(Diagnostic("E209", f"a {kind} rule takes no `require`", rule.span))
         ok = False
     if rule.derives and kind != "derive":
@@ -391,6 +451,10 @@ def _rule_exprs(rule: ast.Rule):
         yield from ast.walk(rule.cover.end)
     for d in rule.derives:
         yield from ast.walk(d.expr)
+    for step in rule.steps:
+        yield from ast.walk(step.cond)
+        for a in step.actions:
+            yield from ast.walk(a.amount)
 
 
 def _unused_params(p: Program, rule: ast.Rule, diags) -> None:

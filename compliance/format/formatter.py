@@ -270,6 +270,12 @@ class Formatter:
             items.append((self._require_span(r), _wrap_expr(r.require, "require ", INDENT)))
         for d in r.derives:
             items.append((d.span, _wrap_expr(d.expr, f"derive {d.name} = ", INDENT)))
+        if r.penalize:
+            items.append((r.penalize_span or r.span, ["penalize " + ", ".join(r.penalize)]))
+        if r.ladder is not None:
+            items.append((r.ladder.span, [ladder_text(r.ladder)]))
+        for step in r.steps:
+            items.append((step.span, [step_text(step)]))
         for span, lines in items:
             self.item(lines, span, INDENT)
         self.close_block(r.span)
@@ -281,6 +287,28 @@ class Formatter:
     def _require_span(self, r: ast.Rule) -> ast.Span:
         spans = getattr(r, "clause_spans", {})
         return spans.get("require", r.require.span)
+
+
+def ladder_text(ladder: ast.Ladder) -> str:
+    w = ladder.window
+    if w is None:
+        return f"ladder {ladder.kind}"
+    if w[0] == "rolling":
+        secs = w[1]
+        unit = next(u for u, n in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)) if secs % n == 0)
+        count = secs / {"d": 86400, "h": 3600, "min": 60, "s": 1}[unit]
+        return f"ladder {ladder.kind} within {count:g} {unit}"
+    return f"ladder {ladder.kind} {'within' if w[0] == 'period' else 'per'} {w[1]}"
+
+
+def action_text(a: ast.Action) -> str:
+    return f"fine {expr_text(a.amount)} {a.currency}" if a.kind == "fine" else a.kind
+
+
+def step_text(step: ast.Step) -> str:
+    head = "also" if step.also else "step"
+    cond = f" {expr_text(step.cond)}" if step.cond is not None else ""
+    return f"{head}{cond} => " + ", ".join(action_text(a) for a in step.actions)
 
 
 def format_text(text: str, file: str = "<string>") -> str:
@@ -299,8 +327,7 @@ def strip_spans(node):
     if dataclasses.is_dataclass(node) and not isinstance(node, type):
         out = {"__type__": type(node).__name__}
         for f in dataclasses.fields(node):
-            if f.name in ("span", "file", "comments", "key_span", "anchor_span", "severity_span", "calendar_span",
-                          "group_span", "holidays_span", "repeated", "text"):
+            if f.name in ("span", "file", "comments", "repeated", "text") or f.name.endswith("_span"):
                 continue
             out[f.name] = strip_spans(getattr(node, f.name))
         return out

@@ -228,6 +228,32 @@ class Cover:
 
 
 @dataclass
+class Action:
+    kind: str  # fine, or a flag: criticism, warning, dismissal
+    span: Span
+    amount: Expr | None = None
+    currency: str | None = None
+
+
+@dataclass
+class Step:
+    """`step [COND] => actions` (the last matching step applies) or `also COND => actions`
+    (applies in addition). `n` in COND is the occurrence number or the count."""
+
+    cond: Expr | None
+    actions: list[Action]
+    also: bool
+    span: Span
+
+
+@dataclass
+class Ladder:
+    kind: str  # nth | count | each
+    window: tuple[str, object] | None  # ("period", unit) | ("rolling", seconds) | ("per", unit)
+    span: Span
+
+
+@dataclass
 class Rule:
     id: str
     span: Span
@@ -247,12 +273,18 @@ class Rule:
     cover: Cover | None = None
     require: Expr | None = None
     derives: list[Derive] = field(default_factory=list)
+    penalize: list[str] = field(default_factory=list)
+    penalize_span: Span | None = None
+    ladder: Ladder | None = None
+    steps: list[Step] = field(default_factory=list)
     # clauses given twice: (clause keyword, span of the repeat) for the checker to report
     repeated: list[tuple[str, Span]] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
-        """record, grouped, cadence, sequence, coverage or derive."""
+        """record, grouped, cadence, sequence, coverage, derive or penalty."""
+        if self.penalize or self.ladder is not None or self.steps:
+            return "penalty"
         if self.every is not None:
             return "cadence"
         if self.wait is not None:

@@ -304,11 +304,39 @@ class _Builder(Transformer):
     def r_derive(self, meta, c):
         return ("derive", ast.Derive(str(c[1]), c[2], self.s(meta)), self.s(meta))
 
+    def r_penalize(self, meta, c):
+        return ("penalize", [str(x) for x in c[1:]], self.s(meta))
+
+    def window_period(self, meta, c):
+        return ("period", str(c[1]))
+
+    def window_rolling(self, meta, c):
+        n, unit = float(c[1]), str(c[2])
+        return ("rolling", n * DURATION_SECONDS[unit])
+
+    def window_per(self, meta, c):
+        return ("per", str(c[1]))
+
+    def r_ladder(self, meta, c):
+        return ("ladder", ast.Ladder(str(c[1]), c[2], self.s(meta)), self.s(meta))
+
+    def fine(self, meta, c):
+        return ast.Action("fine", self.s(meta), amount=c[1], currency=str(c[2]))
+
+    def flag(self, meta, c):
+        return ast.Action(str(c[0]), self.s(meta))
+
+    def r_step(self, meta, c):
+        return ("step", ast.Step(c[1], list(c[3:]), False, self.s(meta)), self.s(meta))
+
+    def r_also(self, meta, c):
+        return ("step", ast.Step(c[1], list(c[3:]), True, self.s(meta)), self.s(meta))
+
     def rule_decl(self, meta, c):
         rule = ast.Rule(str(c[1]), self.s(meta))
         seen: set[str] = set()
         single = {"title", "severity", "source", "calendar", "for", "every", "group", "per",
-                  "wait", "cover", "require"}
+                  "wait", "cover", "require", "penalize", "ladder"}
         rule.clause_spans = {}  # type: ignore[attr-defined]
         for kind, value, span in c[2:]:
             rule.clause_spans.setdefault(kind, span)  # type: ignore[attr-defined]
@@ -342,6 +370,12 @@ class _Builder(Transformer):
                 rule.require = value
             elif kind == "derive":
                 rule.derives.append(value)
+            elif kind == "penalize":
+                rule.penalize, rule.penalize_span = value, span
+            elif kind == "ladder":
+                rule.ladder = value
+            elif kind == "step":
+                rule.steps.append(value)
         return rule
 
     def start(self, meta, c):
