@@ -114,6 +114,7 @@ class Ctx:
     outer_dataset: str | None = None
     bucket: Bucket | None = None  # cadence: current bucket bounds; period_start / period_end
     names_alias: str | None = None  # relation holding builtin names (wait fields)
+    names_sql: dict[str, exp.Expression] = field(default_factory=dict)  # builtin names bound to expressions
 
     def inner(self, alias: str, dataset: str) -> "Ctx":
         return Ctx(self.program, self.params, self.as_of, self.calendars, alias, dataset, self.calendar,
@@ -154,6 +155,8 @@ class ExprCompiler:
         if res.kind == "builtin":
             if e.name == "as_of":
                 return lit(self.ctx.as_of)
+            if e.name in self.ctx.names_sql:
+                return self.ctx.names_sql[e.name].copy()
             if e.name in ("period_start", "period_end") and self.ctx.bucket is not None:
                 return self.ctx.bucket.start if e.name == "period_start" else self.ctx.bucket.end
             return col(e.name, self.ctx.names_alias or self.ctx.alias)

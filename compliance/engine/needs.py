@@ -17,6 +17,9 @@ def rule_exprs(rule: ast.Rule):
     if rule.cover:
         roots += [rule.cover.start, rule.cover.end]
     roots += [d.expr for d in rule.derives]
+    for step in rule.steps:
+        roots.append(step.cond)
+        roots += [a.amount for a in step.actions]
     for root in roots:
         yield from ast.walk(root)
 
@@ -56,10 +59,12 @@ def rule_fields(program: Program, rule: ast.Rule) -> set[tuple[str, str]]:
         out.add((base.name, k))
     for name in rule_datasets(program, rule):
         ds = program.datasets[name]
-        if ds.anchor and (name != base.name or rule.kind in ("record", "grouped", "sequence", "derive")):
+        if ds.anchor and (name != base.name or rule.kind in ("record", "grouped", "sequence", "derive", "penalty")):
             out.add((name, ds.anchor))
     if rule.wait:
         out.add((base.name, rule.wait.by))
+    for f in rule.penalize:
+        out.add((base.name, f))
     if rule.per and rule.per.of:
         out.add((base.name, rule.per.of))
     for e in rule_exprs(rule):

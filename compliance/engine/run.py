@@ -42,6 +42,8 @@ class Options:
     encoding: str | None = None
     progress: Callable[[str], None] | None = None
     rules: set[str] | None = None  # evaluate only these rule IDs
+    penalties: bool = False  # run penalty ladders instead of checks
+    agent: str | None = None  # penalties for one agent only
 
 
 def connect(config: Config) -> duckdb.DuckDBPyConnection:
@@ -77,7 +79,9 @@ class Runner:
             self.opt.progress(text)
 
     def selected(self) -> list[ast.Rule]:
-        return [r for r in self.p.rules if self.opt.rules is None or r.id in self.opt.rules]
+        """The rules this run evaluates: checks, or penalty ladders for `penalties`."""
+        return [r for r in self.p.rules if (self.opt.rules is None or r.id in self.opt.rules)
+                and (r.kind == "penalty") == self.opt.penalties]
 
     # ------------------------------------------------------------------ stages
     def runnable_rules(self) -> list[ast.Rule]:
@@ -214,7 +218,7 @@ class Runner:
             self.calendars[name] = CalendarTable(table, cal, k)
 
     # ------------------------------------------------------------------ the run
-    def run(self) -> RunResult:
+    def prepare(self) -> list[ast.Rule]:
         rules = self.runnable_rules()
         needed = self.load(rules)
         self.type_tables(needed)
@@ -225,6 +229,10 @@ class Runner:
         self.views()  # derived fields may read as_of
         self.period = self.opt.period or self.default_period()
         self.build_calendars(rules)
+        return rules
+
+    def run(self) -> RunResult:
+        self.prepare()
         compiler = RuleCompiler(self.p, self.period, self.as_of, self.calendars)
         findings, derived, summaries = [], [], []
         for rule in self.selected():
@@ -331,6 +339,22 @@ def _text(v) -> str:
 
 def run_check(program: Program, data: dict[str, str], config: Config, options: Options) -> RunResult:
     return Runner(program, data, config, options).run()
+
+
+def run_penalties(program: Program, data: dict[str, str], config: Config, options: Options):
+    from compliance.engine.penalties import PenaltyReport, run_penalty_rules, summarise
+
+    options.penalties = True
+    runner = Runner(program, data, config, options)
+    rules = runner.prepare()
+    items, unattributable, occurrences = run_penalty_rules(runner, rules, options.agent)
+    agents, totals = summarise(items, occurrences)
+    rule_info = [{"id": r.id, "title": r.title or r.id, "source": r.source or "",
+                  **({"error": runner.rule_errors[r.id]} if r.id in runner.rule_errors else {})}
+                 for r in runner.selected()]
+    return PenaltyReport(runner.as_of.isoformat(sep=" "), runner.period.to_dict(), rule_info, agents, items,
+                         unattributable, totals, runner.dataset_summaries(),
+                         sorted(runner.rejections, key=lambda r: (r.dataset, r.location.file, r.location.row)))
 
 
 def compile_rules(program: Program, period: Period, as_of: dt.datetime) -> list[CompiledRule]:

@@ -32,7 +32,7 @@ from compliance.check.program import Program, check_paths
 from compliance.compile.periods import parse_period
 from compliance.diagnostics import RuleError
 from compliance.engine.config import Config, ConfigError, load_config
-from compliance.engine.run import Options, run_check
+from compliance.engine.run import Options, run_check, run_penalties
 from compliance.report.model import Finding, RunResult
 
 
@@ -156,7 +156,6 @@ def load_case_file(path: str) -> CaseFile:
             e = _strip_lines(e)
             if "rule" not in e:
                 raise CaseFileError(f"{where}: each expected finding needs `rule`")
-            e.setdefault("status", "violation")
             e["subject"] = {k: _scalar_text(v) for k, v in (e.get("subject") or {}).items()}
             expect.append(e)
         rules = raw.get("rules")
@@ -180,6 +179,24 @@ def _matches(e: dict[str, Any], f: Finding) -> bool:
     return not e.get("message") or e["message"] in f.message
 
 
+def penalty_as_findings(report) -> list[Finding]:
+    """Penalty items (status `penalty`) and unattributable events (status `unattributable`)
+    in the shape expectations match against: subject {agent, period} plus the event's key
+    when one record stands behind the item; message "2nd within 2024 -> fine 60 CNY"."""
+    out = []
+    for i in report.items:
+        subject = {"agent": i.agent, "period": i.period}
+        if len(i.events) == 1:
+            subject.update(i.events[0])
+        if i.role != "agent_id":
+            subject["role"] = i.role
+        actions = ", ".join(a.text() for a in i.actions)
+        out.append(Finding(i.rule, i.title, "", "penalty", "", subject, f"{i.occurrence} -> {actions}"))
+    for u in report.unattributable:
+        out.append(Finding(u.rule, "", "", "unattributable", "", dict(u.event), u.reason))
+    return out
+
+
 def run_case(program: Program, case_file: CaseFile, case: Case) -> CaseResult:
     with tempfile.TemporaryDirectory(prefix="compliance-case-") as tmp:
         bindings = {}
@@ -193,21 +210,32 @@ def run_case(program: Program, case_file: CaseFile, case: Case) -> CaseResult:
                     full.update(r)
                     fh.write(json.dumps(full, ensure_ascii=False) + "\n")
             bindings[ds] = path
+        compared = set(case.rules) if case.rules else {r.id for r in program.rules}
+        unknown = compared - {r.id for r in program.rules}
+        if unknown:
+            return CaseResult(case, False, error=f"unknown rule(s) {', '.join(sorted(unknown))}")
+        penalty_rules = {r.id for r in program.rules if r.kind == "penalty"} & compared
         try:
             as_of = dt.datetime.fromisoformat(case.as_of)
             period = parse_period(case.period) if case.period else None
-            options = Options(period=period, as_of=as_of, rules=set(case.rules) if case.rules else None)
+            options = Options(period=period, as_of=as_of, rules=compared - penalty_rules)
             result = run_check(program, bindings, case_file.config, options)
+            penalty_findings: list[Finding] = []
+            if penalty_rules:
+                report = run_penalties(program, bindings, case_file.config,
+                                       Options(period=period, as_of=as_of, rules=penalty_rules))
+                penalty_findings = penalty_as_findings(report)
         except Exception as exc:  # a case that cannot run is a failed case, reported with its reason
             return CaseResult(case, False, error=f"{type(exc).__name__}: {exc}")
-    compared = set(case.rules) if case.rules else {r.id for r in program.rules}
-    unknown = compared - {r.id for r in program.rules}
-    if unknown:
-        return CaseResult(case, False, error=f"unknown rule(s) {', '.join(sorted(unknown))}")
-    actual = [f for f in result.findings if f.rule in compared]
+    actual = [f for f in result.findings if f.rule in compared] + penalty_findings
+    kinds = {r.id: r.kind for r in program.rules}
+    for e in case.expect:  # a penalty rule's expectations default to status `penalty`
+        e.setdefault("status", "penalty" if kinds.get(e["rule"]) == "penalty" else "violation")
     missing = [e for e in case.expect if not any(_matches(e, f) for f in actual)]
     unexpected = [f for f in actual if not any(_matches(e, f) for e in case.expect)]
     errors = [f"{r.id}: {r.error}" for r in result.rules if r.error and r.id in compared and case.rules]
+    if penalty_rules:
+        errors += [f"{r['id']}: {r['error']}" for r in report.rules if r.get("error") and case.rules]
     if errors:
         return CaseResult(case, False, error="; ".join(errors), result=result)
     return CaseResult(case, not missing and not unexpected, missing, unexpected, result=result)
