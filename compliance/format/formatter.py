@@ -161,6 +161,22 @@ class Formatter:
         lines[0] += trailing
         self.out += [indent + ln for ln in lines]
 
+    def block(self, items: list[tuple[ast.Span, list[str]]], indent: str) -> None:
+        """Emit items in the given (canonical) order, each with the comments that sat
+        next to it in the source, whatever order the source had."""
+        owned: dict[int, tuple[list[str], list[str], str]] = {}
+        for idx in sorted(range(len(items)), key=lambda i: (items[i][0].line, items[i][0].col)):
+            span = items[idx][0]
+            before = self.c.before(span.line)
+            inner = self.c.until(span.end_line) if span.end_line > span.line else []
+            owned[idx] = (before, inner, self.c.trailing(span.line))
+        for idx, (span, lines) in enumerate(items):
+            before, inner, trailing = owned[idx]
+            self.emit_comments(before + inner, indent)
+            lines = list(lines)
+            lines[0] += trailing
+            self.out += [indent + ln for ln in lines]
+
     def blank(self) -> None:
         if self.out and self.out[-1] != "":
             self.out.append("")
@@ -219,8 +235,7 @@ class Formatter:
         for dv in d.derives:
             items.append((dv.span, _wrap_expr(dv.expr, f"derive {dv.name} = ", INDENT)))
         items.sort(key=lambda x: (x[0].line, x[0].col))
-        for span, lines in items:
-            self.item(lines, span, INDENT)
+        self.block(items, INDENT)
         self.close_block(d.span)
 
     def f_calendar(self, cal: ast.Calendar) -> None:
@@ -276,8 +291,7 @@ class Formatter:
             items.append((r.ladder.span, [ladder_text(r.ladder)]))
         for step in r.steps:
             items.append((step.span, [step_text(step)]))
-        for span, lines in items:
-            self.item(lines, span, INDENT)
+        self.block(items, INDENT)
         self.close_block(r.span)
 
     def _span_of(self, r: ast.Rule, clause: str) -> ast.Span:
