@@ -92,8 +92,10 @@ FORMATS = ("table", "json", "csv", "junit", "xlsx")
               show_default=True, help="Exit 1 when a violation at or above this severity is found.")
 @click.option("--strict", is_flag=True, help="Treat any rejected input row as an error (exit 2).")
 @click.option("--encoding", help="Force the encoding of CSV/TSV inputs (e.g. gb18030).")
+@click.option("--rule", "only", multiple=True, help="Evaluate only this rule ID (repeatable).")
 @handle_errors
-def check(rules, data, config_path, mapping_path, period, as_of, fmt, output, fail_on, strict, encoding) -> None:
+def check(rules, data, config_path, mapping_path, period, as_of, fmt, output, fail_on, strict, encoding,
+          only) -> None:
     """Check exports against rules and report findings."""
     from compliance.check.program import load_program
     from compliance.compile.periods import parse_period
@@ -111,7 +113,10 @@ def check(rules, data, config_path, mapping_path, period, as_of, fmt, output, fa
     bindings = bind_data(list(data))
     mapping_file = mapping_path or config.mapping
     mappings = load_mapping(mapping_file) if mapping_file else {}
-    options = Options(period=parse_period(period) if period else None,
+    unknown = [r for r in only if program.rule(r) is None]
+    if unknown:
+        raise Failure("unknown rule " + ", ".join(unknown))
+    options = Options(period=parse_period(period) if period else None, rules=set(only) if only else None,
                       as_of=parse_as_of(as_of, config.timezone), mappings=mappings, encoding=encoding,
                       progress=_progress() if sys.stderr.isatty() else None)
     result = run_check(program, bindings, config, options)
@@ -152,9 +157,11 @@ def _write(result, fmt: str, output: str | None) -> None:
             raise Failure(f"--format {fmt} is binary: give --output FILE")
         render(result, fmt, sys.stdout.buffer)
         return
-    stream = click.get_text_stream("stdout", encoding="utf-8")
-    render(result, fmt, stream)
-    stream.flush()
+    import io
+
+    buffer = io.StringIO()
+    render(result, fmt, buffer)
+    click.echo(buffer.getvalue(), nl=False)
 
 
 def _progress():

@@ -55,9 +55,11 @@ def command(rules, data, config_path, mapping_path, period, as_of, agent, fmt, o
             raise Failure(f"--format {fmt} is binary: give --output FILE")
         render(report, sys.stdout.buffer)
     else:
-        stream = click.get_text_stream("stdout", encoding="utf-8")
-        render(report, stream)
-        stream.flush()
+        import io
+
+        buffer = io.StringIO()
+        render(report, buffer)
+        click.echo(buffer.getvalue(), nl=False)
     for r in report.rules:
         if r.get("error"):
             click.echo(f"warning: {r['id']} {r['error']}", err=True)

@@ -1,0 +1,83 @@
+"""`compliance check` as QA and CI use it: exit codes, formats, accounting, errors."""
+from __future__ import annotations
+
+import json
+import os
+
+from click.testing import CliRunner
+
+from compliance.cli import main
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
+RULES = os.path.join(ROOT, "rules", "response.rules")
+
+TICKETS = """ticket_id,kind,severity,cause,created_at,first_reply_at,explained_at,promised_at,decided_at,due_at,resolved_at,escalated_at
+240506001,complaint,normal,other,2024-05-06 09:00,2024-05-07 09:00,,,,,,
+240506002,complaint,normal,other,2024-05-06 09:00,2024-05-07 11:05,,,,,,
+240506003,complaint,normal,other,2024/5/30 9:00,,,,,,,
+240506004,complaint,normal,other,not a date,,,,,,,
+"""
+
+
+def run(args, tmp_path, tickets=TICKETS):
+    path = tmp_path / "tickets.csv"
+    path.write_text(tickets, encoding="utf-8")
+    return CliRunner().invoke(main, ["check", "--rules", RULES, "--data", f"tickets={path}", *args])
+
+
+def test_json_report_findings_and_accounting(tmp_path):
+    result = run(["--period", "2024-05", "--as-of", "2024-05-31T00:00", "--format", "json",
+                  "--rule", "COMPLAINT-REPLY-24H"], tmp_path)
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    found = {(f["rule"], f["status"], f["subject"]["ticket_id"]) for f in doc["findings"]}
+    assert found == {("COMPLAINT-REPLY-24H", "violation", "240506002"),
+                     ("COMPLAINT-REPLY-24H", "pending", "240506003")}
+    late = next(f for f in doc["findings"] if f["subject"]["ticket_id"] == "240506002")
+    assert "26 h 05 min" in late["message"] and "late by 2 h 05 min" in late["message"]
+    assert late["locations"][0]["row"] == 3
+    ds = doc["summary"]["datasets"][0]
+    assert (ds["read"], ds["evaluated"], ds["rejected"]) == (4, 3, 1)
+    assert doc["rejections"][0]["row"] == 5 and doc["rejections"][0]["column"] == "created_at"
+
+
+def test_fail_on_threshold_and_strict(tmp_path):
+    base = ["--period", "2024-05", "--as-of", "2024-05-31T00:00", "--rule", "COMPLAINT-REPLY-24H"]
+    assert run(base + ["--fail-on", "critical"], tmp_path).exit_code == 0
+    assert run(base + ["--fail-on", "major"], tmp_path).exit_code == 1
+    strict = run(base + ["--fail-on", "never", "--strict"], tmp_path)
+    assert strict.exit_code == 2 and "rejected" in strict.output and "Traceback" not in strict.output
+
+
+def test_deterministic_output(tmp_path):
+    args = ["--period", "2024-05", "--as-of", "2024-05-31T00:00", "--format", "json"]
+    assert run(args, tmp_path).stdout == run(args, tmp_path).stdout
+
+
+def test_missing_column_names_rule_dataset_and_field(tmp_path):
+    result = run(["--as-of", "2024-05-31T00:00"], tmp_path,
+                 tickets="ticket_id,kind,created_at,first_replied\nT1,complaint,2024-05-06 09:00,\n")
+    assert result.exit_code == 2
+    assert "needs field first_reply_at of dataset tickets" in result.output
+    assert "first_replied" in result.output  # the close match among the headers
+
+
+def test_rule_error_exits_2_with_position(tmp_path):
+    bad = tmp_path / "bad.rules"
+    bad.write_text('import "%s"\nrule A-B {\n  for tickets\n  require kind = 5\n}\n'
+                   % os.path.join(ROOT, "rules", "datasets.rules").replace("\\", "/"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--rules", str(bad), "--data", f"tickets={tmp_path}/x.csv"])
+    assert result.exit_code == 2
+    assert "bad.rules:4:11: E301 cannot compare text with int" in result.output
+
+
+def test_unbound_dataset_marks_rules_not_evaluated(tmp_path):
+    result = run(["--period", "2024-05", "--as-of", "2024-05-31T00:00", "--format", "json"], tmp_path)
+    doc = json.loads(result.stdout)
+    chat = next(r for r in doc["summary"]["rules"] if r["id"] == "CHAT-GREET-15S")
+    assert "chat_messages" in chat["error"]
+
+
+def test_bad_period_and_as_of(tmp_path):
+    assert "invalid period" in run(["--period", "2024-13"], tmp_path).output
+    assert run(["--as-of", "yesterday"], tmp_path).exit_code == 2
