@@ -92,11 +92,26 @@ class Explainer:
             bad = [c for c in (e.left, e.right) if self.value(c) is not True]
             if e.op == "and":
                 return "; ".join(self.explain(c) for c in bad)
-            first, *rest = [self.explain(c) for c in (e.left, e.right)]
+            alternatives = self._alternatives(e)
+            first = self.explain(alternatives[0])
+            rest = [self.first_failure(a) for a in alternatives[1:]]
             return first + "".join(f" (alternative not met: {r})" for r in rest)
         if isinstance(e, ast.Not):
             return f"{expr_text(e.operand)} holds, but must not"
         return self.leaf(e)
+
+    def _alternatives(self, e: ast.Expr) -> list[ast.Expr]:
+        if isinstance(e, ast.BoolOp) and e.op == "or":
+            return self._alternatives(e.left) + self._alternatives(e.right)
+        return [e]
+
+    def first_failure(self, e: ast.Expr) -> str:
+        """The first reason an alternative is not met (the rest of it is moot)."""
+        if isinstance(e, ast.BoolOp) and e.op == "and":
+            for child in (e.left, e.right):
+                if self.value(child) is not True:
+                    return self.first_failure(child)
+        return self.explain(e)
 
     def _operand(self, leaf, key: str, node: ast.Expr) -> Any:
         col = f"__l{leaf.index}_{key}"
@@ -158,6 +173,11 @@ class Explainer:
             return ""
         t = self.p.type_of(e.left)
         diff = lv - rv
+        if isinstance(e.left, ast.Aggregate) and e.left.func == "share":
+            points = abs(diff) * 100
+            if (e.op in ("<", "<=") and diff > 0) or (e.op in (">", ">=") and diff < 0):
+                return f"{'over' if diff > 0 else 'short'} by {points:.1f} percentage points"
+            return ""
         if e.op in ("<", "<=") and diff > 0:
             return f"over by {fmt_value(diff, t) if t == 'duration' else _num(diff)}"
         if e.op in (">", ">=") and diff < 0:

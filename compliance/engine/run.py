@@ -7,6 +7,9 @@ tables -> one query per rule -> findings with messages and provenance.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -75,8 +78,15 @@ class Runner:
         self.calendars: dict[str, CalendarTable] = {}
 
     def progress(self, text: str) -> None:
+        """Progress for a terminal; with COMPLIANCE_PROFILE=1, stage timings on stderr."""
         if self.opt.progress:
             self.opt.progress(text)
+        if os.environ.get("COMPLIANCE_PROFILE"):
+            now = time.perf_counter()
+            last = getattr(self, "_t_last", None)
+            if last is not None:
+                print(f"profile: {now - last[0]:8.3f} s  {last[1]}", file=sys.stderr)
+            self._t_last = (now, text)
 
     def selected(self) -> list[ast.Rule]:
         """The rules this run evaluates: checks, or penalty ladders for `penalties`."""
@@ -221,6 +231,7 @@ class Runner:
     def prepare(self) -> list[ast.Rule]:
         rules = self.runnable_rules()
         needed = self.load(rules)
+        self.progress("typing and accounting rows")
         self.type_tables(needed)
         # as-of: given, else now -- but never after the end of a given period, so that a
         # closed period always gives the same report
@@ -228,6 +239,7 @@ class Runner:
         self.as_of = self.opt.as_of or (min(now, self.opt.period.end) if self.opt.period else now)
         self.views()  # derived fields may read as_of
         self.period = self.opt.period or self.default_period()
+        self.progress("building calendars")
         self.build_calendars(rules)
         return rules
 
@@ -252,8 +264,9 @@ class Runner:
             derived += rd
             summary.violations = sum(1 for f in rf if f.status == "violation")
             summary.pending = sum(1 for f in rf if f.status == "pending")
+        self.progress("locating findings in the inputs")
         self.attach_locations(findings, derived)
-        return RunResult(
+        result = RunResult(
             as_of=self.as_of.isoformat(sep=" "),
             period=self.period.to_dict(),
             timezone=self.config.timezone,
@@ -264,6 +277,8 @@ class Runner:
             duplicates=self.duplicates(),
             derived=derived,
         )
+        self.progress("done")
+        return result
 
     def dataset_summaries(self) -> list[DatasetSummary]:
         out = []
