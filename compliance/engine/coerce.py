@@ -105,7 +105,8 @@ def typed_select(raw_table: str, fields: dict[str, str], present: set[str], form
         if name in present:
             value = typed_value(col(name), ftype, formats.get(name), zone, site_zone)
             cols.append(cast(value, sql_type).as_(name))
-            cols.append(col(name).as_(f"__raw_{name}"))
+            if ftype != "text":  # kept to report values that do not parse
+                cols.append(col(name).as_(f"__raw_{name}"))
         else:
             cols.append(cast(exp.Null(), sql_type).as_(name))
     return exp.select(*cols).from_(exp.to_table(raw_table))

@@ -110,6 +110,8 @@ class Runner:
         for rule in rules:
             for ds, f in rule_fields(self.p, rule):
                 needed.setdefault(ds, set()).add(f)
+        for name in needed:  # keys are always typed: duplicates are reported for every dataset
+            needed[name] |= set(self.p.datasets[name].key)
         for name in sorted(needed):
             self.progress(f"reading {name} from {self.data[name]}")
             mapping = self.opt.mappings.get(name)
@@ -133,10 +135,12 @@ class Runner:
         for name, raw in self.raw.items():
             ds = self.p.datasets[name]
             mapping = self.opt.mappings.get(name) or DatasetMapping()
-            present = set(raw.columns) & set(ds.fields)
+            # only fields some rule reads are typed; the others stay NULL (less work and memory)
+            present = set(raw.columns) & set(ds.fields) & needed.get(name, set())
             typed = typed_select(raw.table, ds.fields, present, mapping.formats, mapping.timezone,
                                  self.config.timezone)
             self.con.execute(f"CREATE TABLE {_ident('t_' + name)} AS {typed.sql(dialect='duckdb')}")
+            self.con.execute(f"DROP TABLE {_ident(raw.table)}")  # the typed table keeps what is needed
             need_types = {f: ds.fields[f] for f in sorted(needed.get(name, set())) if f in ds.fields}
             rej = rejection_select(f"t_{name}", need_types, ds.anchor if ds.anchor in needed.get(name, ()) else None)
             rows = []
