@@ -138,9 +138,13 @@ class ExprCompiler:
         finally:
             self.ctx = saved
 
-    def cond(self, e: ast.Expr) -> exp.Expression:
-        """A condition in two-valued form, except where NULL deliberately means pending."""
-        return self.compile(e)
+    def truth(self, e: ast.Expr) -> exp.Expression:
+        """A condition where a missing true/false value counts as false: only `within`
+        and aggregate comparisons may be NULL, which means pending."""
+        sql = self.compile(e)
+        if isinstance(e, (ast.Ref, ast.Call, ast.Case)) and self.type_of(e) == "bool":
+            return coalesce(sql, exp.false())
+        return sql
 
     # ------------------------------------------------------------------ leaves
     def c_Literal(self, e: ast.Literal) -> exp.Expression:
@@ -166,11 +170,11 @@ class ExprCompiler:
 
     # ------------------------------------------------------------------ boolean structure
     def c_BoolOp(self, e: ast.BoolOp) -> exp.Expression:
-        left, right = paren(self.compile(e.left)), paren(self.compile(e.right))
+        left, right = paren(self.truth(e.left)), paren(self.truth(e.right))
         return exp.And(this=left, expression=right) if e.op == "and" else exp.Or(this=left, expression=right)
 
     def c_Not(self, e: ast.Not) -> exp.Expression:
-        return exp.Not(this=paren(self.compile(e.operand)))
+        return exp.Not(this=paren(self.truth(e.operand)))
 
     def c_Neg(self, e: ast.Neg) -> exp.Expression:
         return exp.Neg(this=paren(self.compile(e.operand)))
@@ -245,12 +249,9 @@ class ExprCompiler:
             elapsed = exp.Sub(this=self.cumulative(target, table), expression=self.cumulative(start, table))
             b_as_of = table.calendar.cumulative(self.ctx.as_of)
             target_b = exp.Add(this=self.cumulative(start, table), expression=lit(limit_secs))
-            if b_as_of is None:
-                passed = exp.false()
-            elif table.calendar.flat_before(self.ctx.as_of):
-                passed = exp.LTE(this=target_b, expression=lit(b_as_of))
-            else:
-                passed = exp.LT(this=target_b, expression=lit(b_as_of))
+            # Passed once more working time than the limit has gone by at the as-of time; a
+            # limit running out at 17:00 is not passed at 18:00, as a reply then still complies.
+            passed = exp.false() if b_as_of is None else exp.LT(this=target_b, expression=lit(b_as_of))
             limit_sql = lit(limit_secs)
         else:
             limit_sql = self.compile(e.limit)

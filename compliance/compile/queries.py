@@ -93,7 +93,7 @@ class RuleCompiler:
                     cols.append(parts[key].as_(f"{name}_{key}"))
                     leaf.operands.append(key)
                 continue
-            cols.append(comp.compile(e).as_(name))
+            cols.append(comp.truth(e).as_(name))
             operands: list[tuple[str, ast.Expr]] = []
             if isinstance(e, ast.Compare):
                 operands = [("left", e.left), ("right", e.right)]
@@ -155,7 +155,7 @@ class RuleCompiler:
                        expression=exp.LT(this=a, expression=lit(self.period.end)))
 
     def _scope(self, comp: ExprCompiler, where: ast.Expr | None) -> exp.Expression:
-        return coalesce(comp.compile(where), exp.false()) if where is not None else exp.true()
+        return coalesce(comp.truth(where), exp.false()) if where is not None else exp.true()
 
     # ------------------------------------------------------------------ record
     def _record(self, rule: ast.Rule) -> CompiledRule:

@@ -137,14 +137,6 @@ class WorkCalendar:
         secs = t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
         return self.before[i] + sum(max(0, min(secs, e) - s) for s, e in self.slots[i])
 
-    def flat_before(self, t: dt.datetime) -> bool:
-        """True when no working time passes in the instant just before t."""
-        secs = t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
-        i = self._index(t.date())
-        if i is None:
-            return True
-        return not any(s < secs <= e for s, e in self.slots[i])
-
     def deadline(self, start: dt.datetime, seconds: float) -> dt.datetime | None:
         """The first instant at which `seconds` of working time have passed since start."""
         b0 = self.cumulative(start)

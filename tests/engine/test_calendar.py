@@ -42,13 +42,6 @@ def test_deadline_at_the_end_of_a_day_stays_on_that_day():
     assert cal.deadline(dt.datetime(2024, 5, 6, 8), 8 * H) == dt.datetime(2024, 5, 6, 17)
 
 
-def test_flat_before():
-    cal = office()
-    assert not cal.flat_before(dt.datetime(2024, 5, 6, 17))
-    assert cal.flat_before(dt.datetime(2024, 5, 6, 8))
-    assert cal.flat_before(dt.datetime(2024, 5, 6, 12, 30))
-
-
 def test_site_overrides():
     site = SiteDays(holidays={dt.date(2024, 5, 6)}, workdays={dt.date(2024, 5, 18)})
     cal = office(site=site)
