@@ -89,9 +89,8 @@ class Explainer:
     def explain(self, e: ast.Expr) -> str:
         """Why `e` is not true (false or pending)."""
         if isinstance(e, ast.BoolOp):
-            bad = [c for c in (e.left, e.right) if self.value(c) is not True]
             if e.op == "and":
-                return "; ".join(self.explain(c) for c in bad)
+                return "; ".join(self._and_reasons(e))
             alternatives = self._alternatives(e)
             first = self.explain(alternatives[0])
             rest = [self.first_failure(a) for a in alternatives[1:]]
@@ -99,6 +98,30 @@ class Explainer:
         if isinstance(e, ast.Not):
             return f"{expr_text(e.operand)} holds, but must not"
         return self.leaf(e)
+
+    def _and_reasons(self, e: ast.Expr) -> list[str]:
+        """Why a conjunction fails; a value already reported empty is not reported again
+        as missing by the comparisons that use it."""
+        parts: list[ast.Expr] = []
+
+        def flatten(x: ast.Expr) -> None:
+            if isinstance(x, ast.BoolOp) and x.op == "and":
+                flatten(x.left)
+                flatten(x.right)
+            else:
+                parts.append(x)
+        flatten(e)
+        empty: set[str] = set()
+        out = []
+        for part in parts:
+            if self.value(part) is True:
+                continue
+            if isinstance(part, ast.IsSet) and not part.empty:
+                empty.add(expr_text(part.operand))
+            elif isinstance(part, ast.Compare) and expr_text(part.left) in empty:
+                continue
+            out.append(self.explain(part))
+        return out
 
     def _alternatives(self, e: ast.Expr) -> list[ast.Expr]:
         if isinstance(e, ast.BoolOp) and e.op == "or":
