@@ -163,7 +163,7 @@ def _customers(con, n: dict[str, int]) -> None:
 def _tickets(con, n: dict[str, int]) -> None:
     na, nc = n["agents"], n["customers"]
     con.execute(f"""
-    CREATE TABLE t_core AS
+    CREATE VIEW t_core AS
     SELECT i,
       CASE WHEN u(i, 'kind') < 0.0009 THEN 'complaint' WHEN u(i, 'kind') < 0.0059 THEN 'adverse_reaction'
            WHEN u(i, 'kind') < 0.0659 THEN 'repair' WHEN u(i, 'kind') < 0.3659 THEN 'request'
@@ -184,7 +184,7 @@ def _tickets(con, n: dict[str, int]) -> None:
     # limit; 3 % late (24-72 h; 4-8 days for adverse reactions, so that even a weekend or a
     # holiday leaves them over one working day); 1 % never answered
     con.execute(f"""
-    CREATE TABLE t_times AS
+    CREATE VIEW t_times AS
     SELECT *,
       CASE WHEN ur < 0.01 THEN NULL
            WHEN ur < 0.04 THEN c + CASE WHEN kind = 'adverse_reaction' THEN r(i, 'late', 4 * 86400, 8 * 86400)
@@ -197,7 +197,7 @@ def _tickets(con, n: dict[str, int]) -> None:
     FROM t_core
     """)
     con.execute(f"""
-    CREATE TABLE t_fate AS
+    CREATE VIEW t_fate AS
     SELECT *,
       CASE
         WHEN kind = 'repair' AND due IS NOT NULL THEN
@@ -211,10 +211,27 @@ def _tickets(con, n: dict[str, int]) -> None:
       END AS res
     FROM t_times
     """)
+    # complaint numbers AABBCCDDD, DDD counting the year's complaints in order of creation:
+    # 1 % with a dash, 1 % with the wrong date, 1 % reusing another complaint's DDD. A number
+    # that still collides (only when DDD wraps past 999) falls back to the plain form.
+    con.execute("""
+    CREATE TABLE t_cids AS
+    WITH s AS (
+      SELECT i, c, row_number() OVER (ORDER BY c, i) AS seq FROM t_fate WHERE kind = 'complaint'
+    ), n AS (
+      SELECT i, CASE
+        WHEN u(i, 'cid') < 0.01 THEN strftime(d(c // 86400), '%y%m%d') || '-' || lpad((seq % 1000)::VARCHAR, 3, '0')
+        WHEN u(i, 'cid') < 0.02 THEN strftime(d(c // 86400 - 1), '%y%m%d') || lpad((seq % 1000)::VARCHAR, 3, '0')
+        WHEN u(i, 'cid') < 0.03 THEN strftime(d(c // 86400), '%y%m%d') || lpad(((seq + 337) % 1000)::VARCHAR, 3, '0')
+        ELSE strftime(d(c // 86400), '%y%m%d') || lpad((seq % 1000)::VARCHAR, 3, '0') END AS tid
+      FROM s
+    )
+    SELECT i AS ti, CASE WHEN count(*) OVER (PARTITION BY tid) > 1 THEN NULL ELSE tid END AS cid FROM n
+    """)
     con.execute(f"""
-    CREATE TABLE t_all AS
+    CREATE TABLE tickets AS
     SELECT f.*, a.agent_id, cu.customer_id,
-      CASE WHEN kind = 'complaint' THEN row_number() OVER (PARTITION BY kind = 'complaint' ORDER BY c, i) END AS seq,
+      coalesce(x.cid, 'T' || lpad((f.i + 1)::VARCHAR, 8, '0')) AS ticket_id,
       -- explanation and promise for major/serious complaints: 95 % within 24 h
       CASE WHEN kind = 'complaint' AND severity <> 'normal'
            THEN c + CASE WHEN u(i, 'exp') < 0.95 THEN r(i, 'expd', 1800, 20 * 3600) ELSE r(i, 'expd', 86401, 2 * 86400) END
@@ -240,27 +257,11 @@ def _tickets(con, n: dict[str, int]) -> None:
     FROM t_fate f
     JOIN agents a ON a.pop_rank = f.apop
     JOIN customers cu ON cu.pop_rank = f.cpop
+    LEFT JOIN t_cids x ON x.ti = f.i
     """)
-    # complaint numbers AABBCCDDD; 1 % with a dash, 1 % with the wrong date, 1 % reusing another DDD
-    con.execute("""
-    CREATE TABLE t_ids AS
-    SELECT i, CASE
-      WHEN kind <> 'complaint' THEN 'T' || lpad((i + 1)::VARCHAR, 8, '0')
-      WHEN u(i, 'cid') < 0.01 THEN strftime(d(c // 86400), '%y%m%d') || '-' || lpad((seq % 1000)::VARCHAR, 3, '0')
-      WHEN u(i, 'cid') < 0.02 THEN strftime(d(c // 86400 - 1), '%y%m%d') || lpad((seq % 1000)::VARCHAR, 3, '0')
-      WHEN u(i, 'cid') < 0.03 THEN strftime(d(c // 86400), '%y%m%d') || lpad(((seq + 337) % 1000)::VARCHAR, 3, '0')
-      ELSE strftime(d(c // 86400), '%y%m%d') || lpad((seq % 1000)::VARCHAR, 3, '0') END AS tid
-    FROM t_all
-    """)
-    # an id that still collides (only when DDD wraps past 999) falls back to the plain form
-    con.execute("""
-    CREATE TABLE tickets AS
-    SELECT t.*, CASE WHEN count(*) OVER (PARTITION BY tid) > 1
-                     THEN 'T' || lpad((t.i + 1)::VARCHAR, 8, '0') ELSE tid END AS ticket_id
-    FROM t_all t JOIN t_ids USING (i)
-    """)
-    for tmp in ("t_ids", "t_all", "t_fate", "t_times", "t_core"):
-        con.execute(f"DROP TABLE {tmp}")
+    con.execute("DROP TABLE t_cids")
+    for view in ("t_fate", "t_times", "t_core"):
+        con.execute(f"DROP VIEW {view}")
 
 
 def _calls(con, n: dict[str, int], teams: dict[str, int]) -> None:

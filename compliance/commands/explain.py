@@ -14,6 +14,7 @@ KIND_WORDS = {
     "sequence": "waits between messages in a session, ordered by time, are checked",
     "coverage": "the union of record intervals must cover the evaluated period; each gap is a finding",
     "derive": "derives a field other rules can use; produces no findings",
+    "penalty": "a penalty ladder: what must happen to the people named on each record (compliance penalties)",
 }
 
 
@@ -49,7 +50,7 @@ def command(rule_id, rules, config_path, show_sql, period, as_of) -> None:
     from compliance.cli import parse_as_of
     from compliance.compile.periods import parse_period
     from compliance.engine.config import load_config
-    from compliance.engine.run import compile_rules, now_local
+    from compliance.engine.run import compile_rules, now_local, penalty_sql
     from compliance.syntax.printer import expr_text, literal_text
     from compliance.util.suggest import did_you_mean
 
@@ -80,6 +81,14 @@ def command(rule_id, rules, config_path, show_sql, period, as_of) -> None:
         out.append(f"  requires:  {describe(rule.require)}")
     for d in rule.derives:
         out.append(f"  derives:   {d.name} = {expr_text(d.expr)}")
+    if rule.kind == "penalty":
+        from compliance.format.formatter import ladder_text, step_text
+
+        out.append(f"  penalises: {', '.join(rule.penalize)} (an event with no {rule.penalize[0]} is unattributable)")
+        out.append(f"  ladder:    {ladder_text(rule.ladder).removeprefix('ladder ')}")
+        for step in rule.steps:
+            out.append(f"    {step_text(step)}")
+        out.append("    (the last matching `step` applies; every matching `also` applies in addition)")
     if rule.calendar:
         cal = program.calendars[rule.calendar]
         hours = "; ".join(
@@ -101,7 +110,12 @@ def command(rule_id, rules, config_path, show_sql, period, as_of) -> None:
     if show_sql:
         when = parse_as_of(as_of, config.timezone) or now_local(config.timezone)
         per = parse_period(period) if period else parse_period(str(when.year))
+        click.echo(f"\n-- SQL (period {per.label}, as of {when.isoformat(sep=' ')})")
+        if rule.kind == "penalty":
+            import sqlglot
+
+            for sql in penalty_sql(program, rule, per, when):
+                click.echo(sqlglot.transpile(sql, read="duckdb", write="duckdb", pretty=True)[0] + ";")
         for compiled in compile_rules(program, per, when):
             if compiled.rule.id == rule.id:
-                click.echo(f"\n-- SQL (period {per.label}, as of {when.isoformat(sep=' ')})")
                 click.echo(compiled.sql_text() + ";")

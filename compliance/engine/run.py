@@ -388,7 +388,18 @@ def compile_rules(program: Program, period: Period, as_of: dt.datetime) -> list[
             continue
         calendars[name] = CalendarTable(f"cal_{name}", cal, max(cal.max_slots(), 1))
     compiler = RuleCompiler(program, period, as_of, calendars)
-    return [compiler.compile(r) for r in program.rules]
+    return [compiler.compile(r) for r in program.rules if r.kind != "penalty"]
+
+
+def penalty_sql(program: Program, rule: ast.Rule, period: Period, as_of: dt.datetime) -> list[str]:
+    """The queries a penalty ladder runs (for `explain --sql`)."""
+    from types import SimpleNamespace
+
+    from compliance.engine.penalties import PenaltyCompiler
+
+    pc = PenaltyCompiler(SimpleNamespace(p=program, as_of=as_of, period=period, calendars={}), rule)
+    main_sql = pc.per_count_sql() if rule.ladder.kind == "count" else pc.per_event_sql()
+    return [main_sql, pc.unattributable_sql()]
 
 
 __all__ = ["run_check", "Options", "DataError", "InputError", "compile_rules", "bucket_label"]
