@@ -514,6 +514,7 @@ def generate(scale: float, seed: int, out: str, fmt: str = "csv", threads: int |
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
     _setup(con, seed)
     steps = [
         ("agents", lambda: teams.update(_agents(con, n))),

@@ -50,6 +50,7 @@ TARGETS = [
 FLOOR_SCRIPT = r"""
 import json, sys, duckdb
 con = duckdb.connect(":memory:")
+con.execute("SET enable_progress_bar = false")
 out = {}
 for name, path in json.loads(sys.argv[1]).items():
     out[name] = con.execute(

@@ -313,7 +313,7 @@ def run_penalty_rules(runner, rules: list[ast.Rule], agent: str | None = None):
             continue
         keys = runner.p.datasets[ds_name].key
         runner.con.execute("CREATE OR REPLACE TEMP TABLE __want (__rowid BIGINT)")
-        runner.con.executemany("INSERT INTO __want VALUES (?)", [[i] for i in sorted(ids)])
+        runner.con.execute("INSERT INTO __want SELECT unnest(?::BIGINT[])", [sorted(ids)])
         key_cols = ", ".join(f"t.{_ident(k)}" for k in keys)
         for r in runner.con.execute(
                 f"SELECT t.__rowid, t.__file, t.__row, t.__sheet, {key_cols} FROM {_ident('t_' + ds_name)} t "

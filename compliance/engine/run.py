@@ -158,7 +158,7 @@ class Runner:
             self.rejected_ids[name] = set(ids)
             self.con.execute(f"CREATE TABLE {_ident('rej_' + name)} (__rowid BIGINT)")
             if ids:
-                self.con.executemany(f"INSERT INTO {_ident('rej_' + name)} VALUES (?)", [[i] for i in ids])
+                self.con.execute(f"INSERT INTO {_ident('rej_' + name)} SELECT unnest(?::BIGINT[])", [ids])
 
     def views(self) -> None:
         for name in self.raw:
@@ -227,8 +227,11 @@ class Runner:
             cols = ", ".join(["day DATE", "before DOUBLE", "len DOUBLE"] +
                              [f"{x}{i} DOUBLE" for i in range(1, k + 1) for x in ("s", "e")])
             self.con.execute(f"CREATE TABLE {_ident(table)} ({cols})")
-            self.con.executemany(f"INSERT INTO {_ident(table)} VALUES ({', '.join(['?'] * (3 + 2 * k))})",
-                                 [list(r) for r in cal.rows()])
+            rows = cal.rows()
+            columns = [list(c) for c in zip(*rows)]
+            types = ["DATE"] + ["DOUBLE"] * (2 + 2 * k)
+            unnests = ", ".join(f"unnest(?::{t}[])" for t in types)
+            self.con.execute(f"INSERT INTO {_ident(table)} SELECT {unnests}", columns)
             self.calendars[name] = CalendarTable(table, cal, k)
 
     # ------------------------------------------------------------------ the run
@@ -326,7 +329,7 @@ class Runner:
         where: dict[tuple[str, int], Location] = {}
         for name, ids in wanted.items():
             self.con.execute("CREATE OR REPLACE TEMP TABLE __want (__rowid BIGINT)")
-            self.con.executemany("INSERT INTO __want VALUES (?)", [[i] for i in sorted(ids)])
+            self.con.execute("INSERT INTO __want SELECT unnest(?::BIGINT[])", [sorted(ids)])
             for rowid, file, row, sheet in self.con.execute(
                     f"SELECT t.__rowid, t.__file, t.__row, t.__sheet FROM {_ident('t_' + name)} t "
                     f"JOIN __want w ON t.__rowid = w.__rowid").fetchall():
