@@ -218,8 +218,9 @@ class ExprCompiler:
 
     def c_InList(self, e: ast.InList) -> exp.Expression:
         node = exp.In(this=self.compile(e.operand), expressions=[self.compile(i) for i in e.items])
-        value = coalesce(node, exp.false())
-        return exp.Not(this=value) if e.negated else value
+        if e.negated:  # like `!=`, a missing value is not "not in" the list: not met
+            node = exp.Not(this=paren(node))
+        return coalesce(node, exp.false())
 
     def c_IsSet(self, e: ast.IsSet) -> exp.Expression:
         inner = self.compile(e.operand)

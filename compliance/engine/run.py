@@ -49,12 +49,18 @@ class Options:
     agent: str | None = None  # penalties for one agent only
 
 
+DEFAULT_MEMORY_LIMIT = "1GB"
+
+
 def connect(config: Config) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with bounded memory: past the limit it spills to a temporary
+    directory instead of growing (both overridable in the site config's `engine`)."""
+    import tempfile
+
     con = duckdb.connect(":memory:")
-    if config.memory_limit:
-        con.execute("SET memory_limit = ?", [str(config.memory_limit)])
-    if config.temp_directory:
-        con.execute("SET temp_directory = ?", [str(config.temp_directory)])
+    con.execute("SET memory_limit = ?", [str(config.memory_limit or DEFAULT_MEMORY_LIMIT)])
+    spill = config.temp_directory or os.path.join(tempfile.gettempdir(), "compliance-spill")
+    con.execute("SET temp_directory = ?", [str(spill)])
     if config.threads:
         con.execute("SET threads = ?", [int(config.threads)])
     return con
