@@ -2,8 +2,9 @@
 
 Chinese text is written as is rather than as \\u escapes so the file stays readable;
 key order follows the record so diffs between runs stay small. The long lists
-(findings, rejections, duplicates, derived values) hold one item per line: easy to grep
-and diff, and written by the C encoder, which matters with a hundred thousand findings.
+(findings, rejections, duplicates, derived values) hold one item per line and are
+streamed item by item: easy to grep and diff, written by the C encoder, and a run with
+a million findings never holds a second copy of them as plain data.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from typing import Any, TextIO
 from .model import RunResult
 
 BINARY = False
-LONG_LISTS = ("findings", "rejections", "duplicates", "derived")
 
 
 def _compact(value: Any) -> str:
@@ -21,20 +21,19 @@ def _compact(value: Any) -> str:
 
 
 def render(result: RunResult, stream: TextIO) -> None:
-    doc = result.to_dict()
-    keys = list(doc)
+    head = result.to_dict(lists=False)
+    lists = result.long_lists()
     stream.write("{\n")
-    for i, key in enumerate(keys):
-        end = ",\n" if i < len(keys) - 1 else "\n"
-        value = doc[key]
-        if key in LONG_LISTS and isinstance(value, list):
-            if not value:
-                stream.write(f'  "{key}": []{end}')
-                continue
-            stream.write(f'  "{key}": [\n')
-            stream.write(",\n".join("    " + _compact(item) for item in value))
-            stream.write(f"\n  ]{end}")
-        else:
-            body = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-            stream.write(f'  "{key}": {body}{end}')
+    for key, value in head.items():
+        body = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        stream.write(f'  "{key}": {body},\n')
+    names = list(lists)
+    for i, key in enumerate(names):
+        end = ",\n" if i < len(names) - 1 else "\n"
+        stream.write(f'  "{key}": [')
+        first = True
+        for item in lists[key]:
+            stream.write(("\n    " if first else ",\n    ") + _compact(item))
+            first = False
+        stream.write(f"]{end}" if first else f"\n  ]{end}")
     stream.write("}\n")

@@ -156,8 +156,10 @@ class RunResult:
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     derived: list[Derived] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, lists: bool = True) -> dict[str, Any]:
+        """The report as plain data; `lists=False` leaves out the long lists (findings,
+        rejections, duplicates, derived) for renderers that stream them item by item."""
+        head = {
             "version": 1,
             "as_of": self.as_of,
             "period": dict(self.period),
@@ -169,8 +171,16 @@ class RunResult:
                 "pending": sum(r.pending for r in self.rules),
                 "rejected": sum(d.rejected for d in self.datasets),
             },
-            "findings": [f.to_dict() for f in self.findings],
-            "rejections": [r.to_dict() for r in self.rejections],
-            "duplicates": list(self.duplicates),
-            "derived": [d.to_dict() for d in self.derived],
+        }
+        if lists:
+            head.update({k: list(v) for k, v in self.long_lists().items()})
+        return head
+
+    def long_lists(self) -> dict[str, Any]:
+        """Each long list as a lazy sequence of plain items, in report order."""
+        return {
+            "findings": (f.to_dict() for f in self.findings),
+            "rejections": (r.to_dict() for r in self.rejections),
+            "duplicates": iter(self.duplicates),
+            "derived": (d.to_dict() for d in self.derived),
         }
