@@ -29,9 +29,8 @@ def build_findings(runner, compiled: CompiledRule, rows: list[dict[str, Any]]) -
         for row in rows:
             subject = {c[len("__k_"):]: fmt_value(row[c]) for c in compiled.subject}
             for d in rule.derives:
-                item = Derived(rule.id, compiled.dataset, subject, d.name, json_value(row[f"__d_{d.name}"]))
-                item._rowid = row["__rowid"]  # type: ignore[attr-defined]
-                derived.append(item)
+                derived.append(Derived(rule.id, compiled.dataset, subject, d.name, json_value(row[f"__d_{d.name}"]),
+                                       rowid=row["__rowid"]))
         return findings, derived
     if compiled.kind == "coverage":
         for row in rows:
@@ -64,10 +63,8 @@ def build_findings(runner, compiled: CompiledRule, rows: list[dict[str, Any]]) -
             rowids = list(row.get("__rowids") or [])
         else:
             rowids = [row["__rowid"]] if row.get("__rowid") is not None else []
-        finding = Finding(rule.id, title, severity, _status(row), compiled.dataset, subject, message, evidence,
-                          [], len(rowids))
-        finding._rowids = rowids[:MAX_LOCATIONS]  # type: ignore[attr-defined]
-        findings.append(finding)
+        findings.append(Finding(rule.id, title, severity, _status(row), compiled.dataset, subject, message, evidence,
+                                [], len(rowids), rowids[:MAX_LOCATIONS]))
     return findings, derived
 
 

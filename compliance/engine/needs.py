@@ -47,6 +47,10 @@ def _expr_fields(program: Program, exprs, out: set[tuple[str, str]], seen: set[i
             out.add((res.dataset, res.name))
         elif res.name in ds.derived:
             _expr_fields(program, ast.walk(ds.derived[res.name][0]), out, seen)
+            owner = program.rule(ds.derived_owner.get(res.name, "")) if ds.derived_owner.get(res.name) else None
+            if owner is not None and owner.scope is not None and owner.scope.where is not None:
+                # a rule's derived field is only set where that rule's scope holds
+                _expr_fields(program, ast.walk(owner.scope.where), out, seen)
 
 
 def rule_fields(program: Program, rule: ast.Rule) -> set[tuple[str, str]]:

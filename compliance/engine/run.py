@@ -271,8 +271,11 @@ class Runner:
             compiled = compiler.compile(rule)
             cur = self.con.execute(compiled.sql.sql(dialect="duckdb"))
             names = [d[0] for d in cur.description]
-            rows = [dict(zip(names, r)) for r in cur.fetchall()]
-            rf, rd = build_findings(self, compiled, rows)
+            rf, rd = [], []
+            while chunk := cur.fetchmany(10000):  # bounded memory for rules with many findings
+                f_part, d_part = build_findings(self, compiled, [dict(zip(names, r)) for r in chunk])
+                rf += f_part
+                rd += d_part
             findings += rf
             derived += rd
             summary.violations = sum(1 for f in rf if f.status == "violation")
@@ -328,10 +331,10 @@ class Runner:
     def attach_locations(self, findings, derived) -> None:
         wanted: dict[str, set[int]] = {}
         for f in findings:
-            for rid in getattr(f, "_rowids", []):
-                wanted.setdefault(f.dataset, set()).add(rid)
+            if f.rowids:
+                wanted.setdefault(f.dataset, set()).update(f.rowids)
         for d in derived:
-            wanted.setdefault(d.dataset, set()).add(d._rowid)
+            wanted.setdefault(d.dataset, set()).add(d.rowid)
         where: dict[tuple[str, int], Location] = {}
         for name, ids in wanted.items():
             self.con.execute("CREATE OR REPLACE TEMP TABLE __want (__rowid BIGINT)")
@@ -341,12 +344,11 @@ class Runner:
                     f"JOIN __want w ON t.__rowid = w.__rowid").fetchall():
                 where[(name, rowid)] = Location(file, int(row), sheet)
         for f in findings:
-            f.locations = [where[(f.dataset, r)] for r in getattr(f, "_rowids", []) if (f.dataset, r) in where]
-            if hasattr(f, "_rowids"):
-                del f._rowids
+            f.locations = [where[(f.dataset, r)] for r in f.rowids if (f.dataset, r) in where]
+            f.rowids = []
         for d in derived:
-            d.location = where.get((d.dataset, d._rowid))
-            del d._rowid
+            d.location = where.get((d.dataset, d.rowid))
+            d.rowid = None
 
 
 def _ident(name: str) -> str:

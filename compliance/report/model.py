@@ -12,7 +12,7 @@ SEVERITIES = ("info", "minor", "major", "critical")
 SEVERITY_RANK = {name: i for i, name in enumerate(SEVERITIES)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     """Where a record sits in its export: file, 1-based row as a spreadsheet shows it
     (header = row 1, first data row = row 2), and the sheet for workbooks."""
@@ -32,7 +32,7 @@ class Location:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     """One subject that breaks (violation) or may still break (pending) one rule."""
 
@@ -46,6 +46,7 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     locations: list[Location] = field(default_factory=list)
     locations_total: int = 0  # how many input rows stand behind the finding
+    rowids: list[int] = field(default_factory=list, repr=False)  # engine-internal; not reported
 
     def subject_label(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.subject.items())
@@ -88,7 +89,7 @@ class Rejection:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Derived:
     """A value a derive rule computed for one record (e.g. a customer's RFM grade)."""
 
@@ -98,6 +99,7 @@ class Derived:
     field: str
     value: Any
     location: Location | None = None
+    rowid: int | None = field(default=None, repr=False)  # engine-internal; not reported
 
     def to_dict(self) -> dict[str, Any]:
         out = {"rule": self.rule, "dataset": self.dataset, "subject": dict(self.subject),
