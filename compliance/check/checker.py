@@ -160,6 +160,8 @@ def _override(default: ast.Literal, text: Any, where: str, diags, span: ast.Span
     try:
         lit = parse_literal(str(text).lower() if isinstance(text, bool) else str(text))
     except ValueError as exc:
+        if default.kind == "string":  # a plain word in YAML is text: `kind: repair`
+            return ast.Literal(span, "string", str(text), f'"{text}"')
         diags.append(Diagnostic("E301", f"config value for {where}: {exc}", span))
         return default
     if lit.kind == "string" and default.kind != "string" or literal_type(lit) != literal_type(default) \

@@ -24,7 +24,7 @@ def _files(paths):
 @click.command("fmt")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 when a file would change.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes; change nothing.")
 @handle_errors
 def command(paths, check, show_diff) -> None:
     """Format rule files (*.rules) in one canonical layout."""
@@ -52,7 +52,7 @@ def command(paths, check, show_diff) -> None:
         if show_diff:
             click.echo("".join(difflib.unified_diff(text.splitlines(True), out.splitlines(True),
                                                     path, path + " (formatted)")), nl=False)
-        if check:
+        if check or show_diff:
             if not show_diff:
                 click.echo(f"would reformat {path}")
         else:

@@ -6,6 +6,7 @@ at scale. A message names the measured value, the limit and the overshoot.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from compliance.syntax import ast
@@ -139,7 +140,8 @@ class Explainer:
     def _operand(self, leaf, key: str, node: ast.Expr) -> Any:
         col = f"__l{leaf.index}_{key}"
         if col in self.row:
-            return self.row[col]
+            value = self.row[col]
+            return float(value) if isinstance(value, Decimal) else value
         if isinstance(node, ast.Literal):
             return node.value
         return None

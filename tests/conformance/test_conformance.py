@@ -65,6 +65,11 @@ def test_case(path: str, index: int) -> None:
     compared = set(case.rules) if case.rules else {r.id for r in program.rules}
     broken = [f"{r.id}: {r.error}" for r in result.result.rules if r.error and r.id in compared]
     assert not broken, "\n".join(broken)
+    # inline records are meant to be clean: a rejected row or a duplicate key would drop or
+    # double a record behind the case's back
+    rejected = [f"{r.dataset} row {r.location.row} {r.column}={r.value!r}" for r in result.result.rejections]
+    assert not rejected, "rejected input values: " + "; ".join(rejected)
+    assert not result.result.duplicates, [d["message"] for d in result.result.duplicates]
 
 
 def test_corpus_is_present_and_case_ids_are_unique() -> None:
