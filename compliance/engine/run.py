@@ -29,6 +29,7 @@ from compliance.engine.findings import build_findings
 from compliance.engine.needs import rule_datasets, rule_fields
 from compliance.inputs import DatasetMapping, InputError, RawTable, load_raw
 from compliance.report.model import DatasetSummary, Location, Rejection, RuleSummary, RunResult
+from compliance.report.store import SpillList
 from compliance.syntax import ast
 from compliance.util.suggest import close_matches
 
@@ -259,7 +260,7 @@ class Runner:
     def run(self) -> RunResult:
         self.prepare()
         compiler = RuleCompiler(self.p, self.period, self.as_of, self.calendars)
-        findings, derived, summaries = [], [], []
+        findings, derived, summaries = SpillList(), [], []
         for rule in self.selected():
             summary = RuleSummary(rule.id, rule.title or rule.id, rule.severity or "major",
                                   (rule.every or rule.scope).dataset if (rule.every or rule.scope) else "")
@@ -271,17 +272,14 @@ class Runner:
             compiled = compiler.compile(rule)
             cur = self.con.execute(compiled.sql.sql(dialect="duckdb"))
             names = [d[0] for d in cur.description]
-            rf, rd = [], []
-            while chunk := cur.fetchmany(10000):  # bounded memory for rules with many findings
+            # chunk by chunk, so that memory stays bounded however many findings a rule has
+            while chunk := cur.fetchmany(10000):
                 f_part, d_part = build_findings(self, compiled, [dict(zip(names, r)) for r in chunk])
-                rf += f_part
-                rd += d_part
-            findings += rf
-            derived += rd
-            summary.violations = sum(1 for f in rf if f.status == "violation")
-            summary.pending = sum(1 for f in rf if f.status == "pending")
-        self.progress("locating findings in the inputs")
-        self.attach_locations(findings, derived)
+                self.attach_locations(f_part, d_part)
+                summary.violations += sum(1 for f in f_part if f.status == "violation")
+                summary.pending += sum(1 for f in f_part if f.status == "pending")
+                findings.extend(f_part)
+                derived += d_part
         result = RunResult(
             as_of=self.as_of.isoformat(sep=" "),
             period=self.period.to_dict(),
