@@ -44,8 +44,9 @@ def build_findings(runner, compiled: CompiledRule, rows: list[dict[str, Any]]) -
         return findings, derived
     calendar = runner.calendars.get(rule.calendar).calendar if rule.calendar in runner.calendars else None
     params = rule_params(p, rule)
+    texts = compiled.extra.setdefault("texts", {})
     for row in rows:
-        explainer = Explainer(p, compiled.leaves, row, calendar, runner.as_of, params)
+        explainer = Explainer(p, compiled.leaves, row, calendar, runner.as_of, params, texts)
         message = explainer.explain(rule.require)
         subject = {c[len("__k_"):]: fmt_value(row[c]) for c in compiled.subject}
         if compiled.kind in ("grouped", "cadence"):

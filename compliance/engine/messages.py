@@ -67,13 +67,20 @@ def json_value(value: Any, type_: str | None = None) -> Any:
 
 class Explainer:
     def __init__(self, program, leaves, row: dict[str, Any], calendar=None, as_of: dt.datetime | None = None,
-                 params: dict[str, ast.Literal] | None = None):
+                 params: dict[str, ast.Literal] | None = None, texts: dict[int, str] | None = None):
+        self.texts = texts if texts is not None else {}  # printed expressions, shared by a rule's rows
         self.p = program
         self.leaves = {id(leaf.node): leaf for leaf in leaves}
         self.row = row
         self.calendar = calendar
         self.as_of = as_of
         self.params = params or {}
+
+    def text(self, e: ast.Expr) -> str:
+        key = id(e)
+        if key not in self.texts:
+            self.texts[key] = expr_text(e)
+        return self.texts[key]
 
     def value(self, e: ast.Expr) -> bool | None:
         if isinstance(e, ast.BoolOp):
@@ -97,7 +104,7 @@ class Explainer:
             rest = [self.first_failure(a) for a in alternatives[1:]]
             return first + "".join(f" (alternative not met: {r})" for r in rest)
         if isinstance(e, ast.Not):
-            return f"{expr_text(e.operand)} holds, but must not"
+            return f"{self.text(e.operand)} holds, but must not"
         return self.leaf(e)
 
     def _and_reasons(self, e: ast.Expr) -> list[str]:
@@ -118,8 +125,8 @@ class Explainer:
             if self.value(part) is True:
                 continue
             if isinstance(part, ast.IsSet) and not part.empty:
-                empty.add(expr_text(part.operand))
-            elif isinstance(part, ast.Compare) and expr_text(part.left) in empty:
+                empty.add(self.text(part.operand))
+            elif isinstance(part, ast.Compare) and self.text(part.left) in empty:
                 continue
             out.append(self.explain(part))
         return out
@@ -167,7 +174,7 @@ class Explainer:
         if isinstance(e, ast.Compare):
             lv = self._operand(leaf, "left", e.left)
             rv = self._operand(leaf, "right", e.right)
-            left = expr_text(e.left)
+            left = self.text(e.left)
             if lv is None and not isinstance(e.left, ast.Literal):
                 return f"{left} is missing; expected {e.op} {self._show(e.right, rv)}"
             text = f"{left} is {self._show(e.left, lv)}; expected {e.op} {self._show(e.right, rv)}"
@@ -175,23 +182,23 @@ class Explainer:
             return text + (f"; {over}" if over else "")
         if isinstance(e, ast.InList):
             v = self._operand(leaf, "value", e.operand)
-            items = ", ".join(expr_text(i) for i in e.items)
+            items = ", ".join(self.text(i) for i in e.items)
             want = "none of" if e.negated else "one of"
-            return f"{expr_text(e.operand)} is {self._show(e.operand, v)}; expected {want} {items}"
+            return f"{self.text(e.operand)} is {self._show(e.operand, v)}; expected {want} {items}"
         if isinstance(e, ast.IsSet):
             v = self._operand(leaf, "value", e.operand)
             if e.empty:
-                return f"{expr_text(e.operand)} is {self._show(e.operand, v)}; expected empty"
-            return f"{expr_text(e.operand)} is empty; expected a value"
+                return f"{self.text(e.operand)} is {self._show(e.operand, v)}; expected empty"
+            return f"{self.text(e.operand)} is empty; expected a value"
         if isinstance(e, ast.Matches):
             v = self._operand(leaf, "value", e.operand)
-            return f"{expr_text(e.operand)} {fmt_value(v)!s} does not match {expr_text(e.pattern)}"
+            return f"{self.text(e.operand)} {fmt_value(v)!s} does not match {self.text(e.pattern)}"
         if isinstance(e, ast.Ref):
             v = self._operand(leaf, "value", e)
             return f"{e.dotted()} is {fmt_value(v)}; expected true"
         if isinstance(e, ast.Call) and e.name == "unique":
-            return f"{expr_text(e)} does not hold: another record shares these values"
-        return f"{expr_text(e)} does not hold"
+            return f"{self.text(e)} does not hold: another record shares these values"
+        return f"{self.text(e)} does not hold"
 
     def _overshoot(self, e: ast.Compare, lv: Any, rv: Any) -> str:
         if not isinstance(lv, (int, float)) or not isinstance(rv, (int, float)) or isinstance(lv, bool):
@@ -220,7 +227,7 @@ class Explainer:
             lit = e.limit if isinstance(e.limit, ast.Literal) else self.params.get(getattr(e.limit, "name", ""))
             limit_text = literal_text(lit) if lit is not None else fmt_duration(limit)
         kind = " of working time" if working else ""
-        t_name, s_name = expr_text(e.target), expr_text(e.start)
+        t_name, s_name = self.text(e.target), self.text(e.start)
         if start is None:
             return f"{s_name} is missing, so {t_name} cannot be timed"
         if target is not None:
