@@ -120,6 +120,8 @@ def check(rules, data, config_path, mapping_path, period, as_of, fmt, output, fa
                       as_of=parse_as_of(as_of, config.timezone), mappings=mappings, encoding=encoding,
                       progress=_progress() if sys.stderr.isatty() else None)
     result = run_check(program, bindings, config, options)
+    if options.progress is not None:
+        click.echo("\r\033[K", err=True, nl=False)  # clear the progress line
     fmt = fmt or _format_from(output)
     _write(result, fmt, output)
     for r in result.rules:
