@@ -81,3 +81,17 @@ def test_unbound_dataset_marks_rules_not_evaluated(tmp_path):
 def test_bad_period_and_as_of(tmp_path):
     assert "invalid period" in run(["--period", "2024-13"], tmp_path).output
     assert run(["--as-of", "yesterday"], tmp_path).exit_code == 2
+
+
+def test_every_failing_row_is_reported_across_fetch_chunks(tmp_path, monkeypatch):
+    """Rows are fetched in chunks while other queries run in between: none may be lost."""
+    from compliance.engine import run as engine_run
+
+    monkeypatch.setattr(engine_run, "FETCH_ROWS", 3)
+    rows = ["ticket_id,kind,severity,created_at,first_reply_at,explained_at,promised_at"]
+    rows += [f"T{i:03d},complaint,normal,2024-05-06 09:00,2024-05-08 09:00,," for i in range(25)]
+    result = run(["--period", "2024-05", "--as-of", "2024-05-31T00:00", "--format", "json",
+                  "--rule", "COMPLAINT-REPLY-24H"], tmp_path, tickets="\n".join(rows) + "\n")
+    doc = json.loads(result.stdout)
+    assert len(doc["findings"]) == 25
+    assert [f["locations"][0]["row"] for f in doc["findings"]] == list(range(2, 27))

@@ -51,6 +51,7 @@ class Options:
 
 
 DEFAULT_MEMORY_LIMIT = "1GB"
+FETCH_ROWS = 10_000  # failing rows turned into findings at a time
 
 
 def connect(config: Config) -> duckdb.DuckDBPyConnection:
@@ -270,10 +271,12 @@ class Runner:
                 continue
             self.progress(f"checking {rule.id}")
             compiled = compiler.compile(rule)
-            cur = self.con.execute(compiled.sql.sql(dialect="duckdb"))
+            # chunk by chunk, so that memory stays bounded however many findings a rule has; the
+            # rule's result has a cursor of its own, as other queries run between chunks
+            cur = self.con.cursor()
+            cur.execute(compiled.sql.sql(dialect="duckdb"))
             names = [d[0] for d in cur.description]
-            # chunk by chunk, so that memory stays bounded however many findings a rule has
-            while chunk := cur.fetchmany(10000):
+            while chunk := cur.fetchmany(FETCH_ROWS):
                 f_part, d_part = build_findings(self, compiled, [dict(zip(names, r)) for r in chunk])
                 self.attach_locations(f_part, d_part)
                 summary.violations += sum(1 for f in f_part if f.status == "violation")
