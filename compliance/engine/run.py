@@ -329,6 +329,14 @@ class Runner:
                                        + ", ".join(f"{k}={v}" for k, v in key.items())})
         return out
 
+    def single_origin(self, name: str) -> tuple[str, str | None] | None:
+        """(file, sheet) when every row of a dataset comes from one file and sheet."""
+        cache = self.__dict__.setdefault("_origins", {})
+        if name not in cache:
+            rows = self.con.execute(f"SELECT DISTINCT __file, __sheet FROM {_ident('t_' + name)} LIMIT 2").fetchall()
+            cache[name] = rows[0] if len(rows) == 1 else None
+        return cache[name]
+
     def attach_locations(self, findings, derived) -> None:
         wanted: dict[str, set[int]] = {}
         for f in findings:
@@ -338,6 +346,11 @@ class Runner:
             wanted.setdefault(d.dataset, set()).add(d.rowid)
         where: dict[tuple[str, int], Location] = {}
         for name, ids in wanted.items():
+            origin = self.single_origin(name)
+            if origin is not None:  # one file (and sheet): the row id is the row number
+                file, sheet = origin
+                where.update(((name, i), Location(file, int(i), sheet)) for i in ids)
+                continue
             self.con.execute("CREATE OR REPLACE TEMP TABLE __want (__rowid BIGINT)")
             self.con.execute("INSERT INTO __want SELECT unnest(?::BIGINT[])", [sorted(ids)])
             for rowid, file, row, sheet in self.con.execute(
