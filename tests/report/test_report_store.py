@@ -24,3 +24,11 @@ def test_spills_and_iterates_in_order_repeatedly():
 def test_small_lists_stay_in_memory():
     store = SpillList([make(1)])
     assert store._file is None and bool(store) and len(store) == 1
+
+
+def test_spilled_state_covers_every_field():
+    import dataclasses
+
+    from compliance.report.model import _FINDING_FIELDS
+
+    assert [f.name for f in dataclasses.fields(Finding)] == list(_FINDING_FIELDS)
