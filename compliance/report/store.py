@@ -1,4 +1,4 @@
-"""A list of findings that spills to a temporary file once it grows large (200 000 items).
+"""A list of findings that spills to a temporary file once it grows large (100 000 items).
 
 A run over tens of millions of rows can produce a million findings; holding them all
 as objects would dominate memory. Findings are appended in report order, kept in
@@ -14,7 +14,7 @@ from typing import IO, Any
 
 
 class SpillList:
-    def __init__(self, items: Iterable[Any] = (), threshold: int = 200_000):
+    def __init__(self, items: Iterable[Any] = (), threshold: int = 100_000):
         self.threshold = threshold
         self._buffer: list[Any] = []
         self._file: IO[bytes] | None = None
