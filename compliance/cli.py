@@ -102,7 +102,6 @@ def check(rules, data, config_path, mapping_path, period, as_of, fmt, output, fa
     from compliance.engine.config import load_config
     from compliance.engine.run import Options, run_check
     from compliance.inputs import bind_data, load_mapping
-    from compliance.report import render
     from compliance.report.model import SEVERITY_RANK
 
     config = load_config(config_path)

@@ -1,8 +1,6 @@
 """`compliance explain`: a rule in plain words, and the SQL it compiles to."""
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 
 from compliance.cli import Failure, handle_errors

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from compliance.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Failure, handle_errors
+from compliance.cli import EXIT_FINDINGS, EXIT_OK, Failure, handle_errors
 
 
 @click.command("test")

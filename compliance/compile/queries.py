@@ -15,7 +15,7 @@ from sqlglot import exp
 from compliance.check.checker import rule_params
 from compliance.check.program import Program
 from compliance.compile.expr import (
-    Bucket, CalendarTable, Ctx, ExprCompiler, case, cast, coalesce, col, fn, is_null, lit, not_null, paren,
+    Bucket, CalendarTable, Ctx, ExprCompiler, case, cast, coalesce, col, fn, lit, not_null, paren,
 )
 from compliance.compile.periods import Period, bucket_bounds_sql, buckets
 from compliance.syntax import ast

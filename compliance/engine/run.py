@@ -19,16 +19,19 @@ from sqlglot import exp
 
 from compliance.check.checker import rule_params
 from compliance.check.program import Program
-from compliance.compile.expr import CalendarTable, Ctx, ExprCompiler, case, coalesce, col
+from compliance.compile.expr import CalendarTable, Ctx, ExprCompiler, case, coalesce
 from compliance.compile.periods import Period, bucket_label
 from compliance.compile.queries import CompiledRule, RuleCompiler
 from compliance.engine.calendar import WorkCalendar
 from compliance.engine.coerce import rejection_select, typed_select
+from compliance.engine.accounting import dataset_summaries, duplicate_keys
 from compliance.engine.config import Config
 from compliance.engine.findings import build_findings
+from compliance.engine.locations import attach_locations
 from compliance.engine.needs import rule_datasets, rule_fields
+from compliance.engine.sql import ident as _ident
 from compliance.inputs import DatasetMapping, InputError, RawTable, load_raw
-from compliance.report.model import DatasetSummary, Location, Rejection, RuleSummary, RunResult
+from compliance.report.model import Location, Rejection, RuleSummary, RunResult
 from compliance.report.store import SpillList
 from compliance.syntax import ast
 from compliance.util.suggest import close_matches
@@ -278,7 +281,7 @@ class Runner:
             names = [d[0] for d in cur.description]
             while chunk := cur.fetchmany(FETCH_ROWS):
                 f_part, d_part = build_findings(self, compiled, [dict(zip(names, r)) for r in chunk])
-                self.attach_locations(f_part, d_part)
+                attach_locations(self, f_part, d_part)
                 summary.violations += sum(1 for f in f_part if f.status == "violation")
                 summary.pending += sum(1 for f in f_part if f.status == "pending")
                 findings.extend(f_part)
@@ -288,97 +291,23 @@ class Runner:
             period=self.period.to_dict(),
             timezone=self.config.timezone,
             rules=summaries,
-            datasets=self.dataset_summaries(),
+            datasets=dataset_summaries(self),
             findings=findings,
             rejections=sorted(self.rejections, key=lambda r: (r.dataset, r.location.file, r.location.row, r.column)),
-            duplicates=self.duplicates(),
+            duplicates=duplicate_keys(self),
             derived=derived,
         )
         self.progress("done")
         return result
 
-    def dataset_summaries(self) -> list[DatasetSummary]:
-        out = []
-        for name, raw in sorted(self.raw.items()):
-            rejected = len(self.rejected_ids.get(name, ()))
-            anchor = self.p.datasets[name].anchor
-            in_period = None
-            if anchor is not None:
-                in_period = self.con.execute(
-                    f"SELECT count(*) FROM {_ident('v_' + name)} WHERE CAST({_ident(anchor)} AS TIMESTAMP) >= ? "
-                    f"AND CAST({_ident(anchor)} AS TIMESTAMP) < ?", [self.period.start, self.period.end]).fetchall()[0][0]
-            out.append(DatasetSummary(name, list(raw.files), raw.rows, raw.rows - rejected, rejected, in_period))
-        return out
-
-    def duplicates(self) -> list[dict]:
-        out = []
-        for name in sorted(self.raw):
-            ds = self.p.datasets[name]
-            if not ds.key or any(k not in self.raw[name].columns for k in ds.key):
-                continue
-            keys = ", ".join(_ident(k) for k in ds.key)
-            rows = self.con.execute(
-                f"SELECT {keys}, list(__row ORDER BY __row), any_value(__file), any_value(__sheet) "
-                f"FROM {_ident('t_' + name)} WHERE {' AND '.join(_ident(k) + ' IS NOT NULL' for k in ds.key)} "
-                f"GROUP BY {keys} HAVING count(*) > 1 ORDER BY {keys}").fetchall()
-            for r in rows:
-                key = {k: _text(v) for k, v in zip(ds.key, r[:len(ds.key)])}
-                locs = [Location(r[-2], int(x), r[-1]).to_dict() for x in r[len(ds.key)]]
-                out.append({"dataset": name, "key": key, "count": len(locs), "locations": locs,
-                            "message": f"{len(locs)} records share the key "
-                                       + ", ".join(f"{k}={v}" for k, v in key.items())})
-        return out
-
-    def single_origin(self, name: str) -> tuple[str, str | None] | None:
-        """(file, sheet) when every row of a dataset comes from one file and sheet."""
-        cache = self.__dict__.setdefault("_origins", {})
-        if name not in cache:
-            rows = self.con.execute(f"SELECT DISTINCT __file, __sheet FROM {_ident('t_' + name)} LIMIT 2").fetchall()
-            cache[name] = rows[0] if len(rows) == 1 else None
-        return cache[name]
-
-    def attach_locations(self, findings, derived) -> None:
-        wanted: dict[str, set[int]] = {}
-        for f in findings:
-            if f.rowids:
-                wanted.setdefault(f.dataset, set()).update(f.rowids)
-        for d in derived:
-            wanted.setdefault(d.dataset, set()).add(d.rowid)
-        where: dict[tuple[str, int], Location] = {}
-        for name, ids in wanted.items():
-            origin = self.single_origin(name)
-            if origin is not None:  # one file (and sheet): the row id is the row number
-                file, sheet = origin
-                where.update(((name, i), Location(file, int(i), sheet)) for i in ids)
-                continue
-            self.con.execute("CREATE OR REPLACE TEMP TABLE __want (__rowid BIGINT)")
-            self.con.execute("INSERT INTO __want SELECT unnest(?::BIGINT[])", [sorted(ids)])
-            for rowid, file, row, sheet in self.con.execute(
-                    f"SELECT t.__rowid, t.__file, t.__row, t.__sheet FROM {_ident('t_' + name)} t "
-                    f"JOIN __want w ON t.__rowid = w.__rowid").fetchall():
-                where[(name, rowid)] = Location(file, int(row), sheet)
-        for f in findings:
-            f.locations = [where[(f.dataset, r)] for r in f.rowids if (f.dataset, r) in where]
-            f.rowids = []
-        for d in derived:
-            d.location = where.get((d.dataset, d.rowid))
-            d.rowid = None
 
 
-def _ident(name: str) -> str:
-    return exp.to_identifier(name, quoted=True).sql(dialect="duckdb")
 
 
 def _as_dt(v) -> dt.datetime:
     if isinstance(v, dt.datetime):
         return v
     return dt.datetime.combine(v, dt.time())
-
-
-def _text(v) -> str:
-    from compliance.engine.messages import fmt_value
-
-    return fmt_value(v)
 
 
 def run_check(program: Program, data: dict[str, str], config: Config, options: Options) -> RunResult:
@@ -397,7 +326,7 @@ def run_penalties(program: Program, data: dict[str, str], config: Config, option
                   **({"error": runner.rule_errors[r.id]} if r.id in runner.rule_errors else {})}
                  for r in runner.selected()]
     return PenaltyReport(runner.as_of.isoformat(sep=" "), runner.period.to_dict(), rule_info, agents, items,
-                         unattributable, totals, runner.dataset_summaries(),
+                         unattributable, totals, dataset_summaries(runner),
                          sorted(runner.rejections, key=lambda r: (r.dataset, r.location.file, r.location.row)))
 
 
