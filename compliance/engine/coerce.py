@@ -95,41 +95,32 @@ def typed_value(raw: exp.Expression, ftype: str, formats: list[str] | None, zone
     raise ValueError(f"unknown type {ftype}")
 
 
+MISSING = "!"  # marks an anchor that is missing (rather than unparseable) in `__bad`
+
+
 def typed_select(raw_table: str, fields: dict[str, str], present: set[str], formats: dict[str, list[str]],
-                 zone: str | None, site_zone: str) -> exp.Select:
-    """SELECT over the raw table giving typed fields; absent fields become typed NULLs."""
+                 zone: str | None, site_zone: str, anchor: str | None = None) -> exp.Select:
+    """SELECT over the raw table giving typed fields; absent fields become typed NULLs.
+
+    `__bad` names, comma-separated, the present values that did not parse (and `!anchor`
+    when the record's time is missing): a row is rejected when it is not empty. Keeping
+    names rather than a raw copy of every value keeps the typed table small; the few raw
+    values behind rejections are read back from the raw table."""
     cols = [col("__row").as_("__rowid"), col("__file"), col("__row"), col("__sheet")]
+    bad: list[exp.Expression] = []
     for name, ftype in fields.items():
         sql_type = {"text": "VARCHAR", "int": "BIGINT", "number": "DOUBLE", "bool": "BOOLEAN", "date": "DATE",
                     "datetime": "TIMESTAMP", "time": "DOUBLE", "duration": "DOUBLE"}.get(ftype, "VARCHAR")
         if name in present:
-            value = typed_value(col(name), ftype, formats.get(name), zone, site_zone)
-            cols.append(cast(value, sql_type).as_(name))
-            if ftype != "text":  # kept to report values that do not parse
-                cols.append(col(name).as_(f"__raw_{name}"))
+            value = cast(typed_value(col(name), ftype, formats.get(name), zone, site_zone), sql_type)
+            cols.append(value.as_(name))
+            if ftype != "text":
+                failed = exp.And(this=not_null(col(name)), expression=is_null(value.copy()))
+                bad.append(exp.Case().when(failed, exp.Literal.string(name)))
+            if name == anchor:
+                bad.append(exp.Case().when(is_null(col(name)), exp.Literal.string(MISSING + name)))
         else:
             cols.append(cast(exp.Null(), sql_type).as_(name))
+    reasons = fn("concat_ws", exp.Literal.string(","), *bad) if bad else exp.Literal.string("")
+    cols.append(reasons.as_("__bad"))
     return exp.select(*cols).from_(exp.to_table(raw_table))
-
-
-def rejection_select(typed_table: str, needed: dict[str, str], anchor: str | None) -> exp.Expression | None:
-    """Rows whose needed value is present but unparseable, or whose anchor is missing."""
-    parts: list[exp.Select] = []
-    for name, ftype in needed.items():
-        if ftype == "text":
-            continue
-        parts.append(exp.select(col("__rowid"), exp.Literal.string(name).as_("field"), col(f"__raw_{name}").as_("value"),
-                                exp.Literal.string(EXPECTED.get(ftype, ftype)).as_("expected"))
-                     .from_(exp.to_table(typed_table))
-                     .where(exp.And(this=not_null(col(f"__raw_{name}")), expression=is_null(col(name)))))
-    if anchor is not None:
-        parts.append(exp.select(col("__rowid"), exp.Literal.string(anchor).as_("field"),
-                                exp.Null().as_("value"),
-                                exp.Literal.string("a value (the record's time is required)").as_("expected"))
-                     .from_(exp.to_table(typed_table)).where(is_null(col(f"__raw_{anchor}"))))
-    if not parts:
-        return None
-    out: exp.Expression = parts[0]
-    for p in parts[1:]:
-        out = exp.union(out, p, distinct=False)
-    return out

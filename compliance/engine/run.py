@@ -23,7 +23,7 @@ from compliance.compile.expr import CalendarTable, Ctx, ExprCompiler, case, coal
 from compliance.compile.periods import Period, bucket_label
 from compliance.compile.queries import CompiledRule, RuleCompiler
 from compliance.engine.calendar import WorkCalendar
-from compliance.engine.coerce import rejection_select, typed_select
+from compliance.engine.coerce import EXPECTED, MISSING, typed_select
 from compliance.engine.accounting import dataset_summaries, duplicate_keys
 from compliance.engine.config import Config
 from compliance.engine.findings import build_findings
@@ -148,28 +148,40 @@ class Runner:
             mapping = self.opt.mappings.get(name) or DatasetMapping()
             # only fields some rule reads are typed; the others stay NULL (less work and memory)
             present = set(raw.columns) & set(ds.fields) & needed.get(name, set())
+            anchor = ds.anchor if ds.anchor in present else None
             typed = typed_select(raw.table, ds.fields, present, mapping.formats, mapping.timezone,
-                                 self.config.timezone)
+                                 self.config.timezone, anchor)
             self.con.execute(f"CREATE TABLE {_ident('t_' + name)} AS {typed.sql(dialect='duckdb')}")
+            self.collect_rejections(name, raw, ds, mapping)
             self.con.execute(f"DROP TABLE {_ident(raw.table)}")  # the typed table keeps what is needed
-            need_types = {f: ds.fields[f] for f in sorted(needed.get(name, set())) if f in ds.fields}
-            rej = rejection_select(f"t_{name}", need_types, ds.anchor if ds.anchor in needed.get(name, ()) else None)
-            rows = []
-            if rej is not None:
-                query = exp.select("r.__rowid", "r.field", "r.value", "r.expected", "t.__file", "t.__row",
-                                   "t.__sheet").from_(exp.Subquery(this=rej, alias=exp.TableAlias(
-                                       this=exp.to_identifier("r")))).join(
-                    exp.to_table(f"t_{name}").as_("t"), on="r.__rowid = t.__rowid").order_by("t.__row", "r.field")
-                rows = self.con.execute(query.sql(dialect="duckdb")).fetchall()
-            header_of = {v: k for k, v in mapping.columns.items()}
-            for rowid, fld, value, expected, file, row, sheet in rows:
-                column = f"{fld} ({header_of[fld]})" if fld in header_of else fld
+
+    def collect_rejections(self, name: str, raw: RawTable, ds, mapping: DatasetMapping) -> None:
+        """List every rejected value (file, row, column, value, expected) and keep the
+        rejected row ids, so that views leave those rows out."""
+        bad = self.con.execute(f"SELECT __rowid, __file, __row, __sheet, __bad FROM {_ident('t_' + name)} "
+                               f"WHERE __bad <> '' ORDER BY __row").fetchall()
+        values: dict[int, dict[str, str | None]] = {}
+        if bad:
+            fields = sorted({f.lstrip(MISSING) for r in bad for f in r[4].split(",")})
+            cols = ", ".join(_ident(f) for f in fields)
+            for row in self.con.execute(f"SELECT __row, {cols} FROM {_ident(raw.table)} "
+                                        f"WHERE __row IN (SELECT unnest(?::BIGINT[]))", [[r[2] for r in bad]]).fetchall():
+                values[row[0]] = dict(zip(fields, row[1:]))
+        header_of = {v: k for k, v in mapping.columns.items()}
+        for rowid, file, row, sheet, reasons in bad:
+            for reason in sorted(reasons.split(",")):
+                field = reason.lstrip(MISSING)
+                column = f"{field} ({header_of[field]})" if field in header_of else field
+                if reason.startswith(MISSING):
+                    value, expected = None, "a value (the record's time is required)"
+                else:
+                    value, expected = values.get(row, {}).get(field), EXPECTED.get(ds.fields[field], ds.fields[field])
                 self.rejections.append(Rejection(name, Location(file, int(row), sheet), column, value, expected))
-            ids = sorted({r[0] for r in rows})
-            self.rejected_ids[name] = set(ids)
-            self.con.execute(f"CREATE TABLE {_ident('rej_' + name)} (__rowid BIGINT)")
-            if ids:
-                self.con.execute(f"INSERT INTO {_ident('rej_' + name)} SELECT unnest(?::BIGINT[])", [ids])
+        ids = sorted({r[0] for r in bad})
+        self.rejected_ids[name] = set(ids)
+        self.con.execute(f"CREATE TABLE {_ident('rej_' + name)} (__rowid BIGINT)")
+        if ids:
+            self.con.execute(f"INSERT INTO {_ident('rej_' + name)} SELECT unnest(?::BIGINT[])", [ids])
 
     def views(self) -> None:
         for name in self.raw:
