@@ -81,7 +81,3 @@ def rule_fields(program: Program, rule: ast.Rule) -> set[tuple[str, str]]:
                     out.add((res.name, on_rel))
                     out.add((base.name, e.on_outer or on_rel))
     return out
-
-
-def derived_fields_used(program: Program, dataset: str) -> list[str]:
-    return list(program.datasets[dataset].derived)
