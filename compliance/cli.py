@@ -109,7 +109,14 @@ def check(rules, data, config_path, mapping_path, period, as_of, fmt, output, fa
     for d in program.diagnostics:
         if d.severity == "warning":
             click.echo(d.format(), err=True)
+    if not program.rules:
+        raise Failure("no rules found in " + ", ".join(rules) + " (expected *.rules files)")
     bindings = bind_data(list(data))
+    for name in sorted(set(bindings) - set(program.datasets)):
+        from compliance.util.suggest import did_you_mean
+
+        click.echo(f"warning: --data {name}: no dataset of that name is declared"
+                   f"{did_you_mean(name, list(program.datasets))}", err=True)
     mapping_file = mapping_path or config.mapping
     mappings = load_mapping(mapping_file) if mapping_file else {}
     unknown = [r for r in only if program.rule(r) is None]

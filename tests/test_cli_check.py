@@ -95,3 +95,42 @@ def test_every_failing_row_is_reported_across_fetch_chunks(tmp_path, monkeypatch
     doc = json.loads(result.stdout)
     assert len(doc["findings"]) == 25
     assert [f["locations"][0]["row"] for f in doc["findings"]] == list(range(2, 27))
+
+
+def _mini(tmp_path, require: str, csv_text: str, extra=()):
+    rules = tmp_path / "mini.rules"
+    rules.write_text('import "%s"\nrule MINI-ONE {\n  title "t"\n  severity minor\n  source "s"\n'
+                     '  for tickets\n  require %s\n}\n'
+                     % (os.path.join(ROOT, "rules", "datasets.rules").replace("\\", "/"), require), encoding="utf-8")
+    data = tmp_path / "tickets.csv"
+    data.write_text(csv_text, encoding="utf-8")
+    return CliRunner().invoke(main, ["check", "--rules", str(rules), "--data", f"tickets={data}", "--as-of",
+                                     "2024-06-01T00:00", "--format", "json", *extra])
+
+
+def test_backslashes_in_patterns_stay_as_written(tmp_path):
+    result = _mini(tmp_path, r'ticket_id matches "^\d{3}$"',
+                   "ticket_id,created_at\n123,2024-05-01 09:00\nabc,2024-05-01 09:00\n")
+    doc = json.loads(result.stdout)
+    assert [f["subject"]["ticket_id"] for f in doc["findings"]] == ["abc"]
+
+
+def test_blank_cells_are_missing_and_utc_offsets_parse(tmp_path):
+    result = _mini(tmp_path, "first_reply_at within 24 h after created_at",
+                   "ticket_id,created_at,first_reply_at\nT1,2024-05-01 09:00,  \nT2,2024-05-01T01:00:00Z,2024-05-01 10:00\n")
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["datasets"][0]["rejected"] == 0
+    assert {f["subject"]["ticket_id"]: f["status"] for f in doc["findings"]} == {"T1": "violation"}
+
+
+def test_evaluation_error_is_a_message_not_a_traceback(tmp_path):
+    result = _mini(tmp_path, 'format(created_at, "%Q") = "x"', "ticket_id,created_at\nT1,2024-05-01 09:00\n")
+    assert result.exit_code == 2
+    assert "rule MINI-ONE could not be evaluated" in result.output and "mini.rules:2:1" in result.output
+
+
+def test_empty_rules_folder_is_an_error(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["check", "--rules", str(empty), "--data", f"tickets={tmp_path}/t.csv"])
+    assert result.exit_code == 2 and "no rules found" in result.output

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from compliance.compile.expr import cast, coalesce, col, fn, is_null, lit, not_null
+from compliance.compile.expr import cast, coalesce, col, fn, is_null, lit
 
 DATETIME_FORMATS = [
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
@@ -18,7 +18,9 @@ DATETIME_FORMATS = [
     "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日",
 ]
 OFFSET_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M%z"]
-DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"]
+UTC_FORMATS = ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%d %H:%M:%SZ", "%Y-%m-%dT%H:%MZ"]
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日",
+                "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M"]
 TRUE_WORDS = ["true", "t", "1", "yes", "y", "是", "对", "√"]
 FALSE_WORDS = ["false", "f", "0", "no", "n", "否", "不是", "×"]
 
@@ -79,7 +81,9 @@ def typed_value(raw: exp.Expression, ftype: str, formats: list[str] | None, zone
             expression=fn("to_microseconds", cast(exp.Mul(
                 this=exp.TryCast(this=v.copy(), to=exp.DataType.build("DOUBLE")),
                 expression=lit(86400 * 1000000)), "BIGINT"))))
-        return coalesce(cast(naive, "TIMESTAMP"), cast(with_offset, "TIMESTAMP"), serial)
+        utc = fn("timezone", exp.Literal.string(site_zone), fn("timezone", exp.Literal.string("UTC"),
+                                                               fn("try_strptime", v.copy(), _strings(UTC_FORMATS))))
+        return coalesce(cast(naive, "TIMESTAMP"), cast(with_offset, "TIMESTAMP"), cast(utc, "TIMESTAMP"), serial)
     if ftype == "time":
         pattern = exp.Literal.string(r"^(\d{1,2}):(\d{2})(:(\d{2}))?$")
         hh = exp.TryCast(this=fn("regexp_extract", v, pattern, lit(1)), to=exp.DataType.build("INTEGER"))
@@ -114,11 +118,13 @@ def typed_select(raw_table: str, fields: dict[str, str], present: set[str], form
         if name in present:
             value = cast(typed_value(col(name), ftype, formats.get(name), zone, site_zone), sql_type)
             cols.append(value.as_(name))
-            if ftype != "text":
-                failed = exp.And(this=not_null(col(name)), expression=is_null(value.copy()))
+            if ftype != "text":  # a cell of spaces is empty, not unparseable
+                present_text = exp.NEQ(this=fn("trim", col(name)), expression=exp.Literal.string(""))
+                failed = exp.And(this=present_text, expression=is_null(value.copy()))
                 bad.append(exp.Case().when(failed, exp.Literal.string(name)))
             if name == anchor:
-                bad.append(exp.Case().when(is_null(col(name)), exp.Literal.string(MISSING + name)))
+                blank = coalesce(exp.EQ(this=fn("trim", col(name)), expression=exp.Literal.string("")), exp.true())
+                bad.append(exp.Case().when(blank, exp.Literal.string(MISSING + name)))
         else:
             cols.append(cast(exp.Null(), sql_type).as_(name))
     reasons = fn("concat_ws", exp.Literal.string(","), *bad) if bad else exp.Literal.string("")

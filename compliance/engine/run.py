@@ -289,7 +289,11 @@ class Runner:
             # chunk by chunk, so that memory stays bounded however many findings a rule has; the
             # rule's result has a cursor of its own, as other queries run between chunks
             cur = self.con.cursor()
-            cur.execute(compiled.sql.sql(dialect="duckdb"))
+            try:
+                cur.execute(compiled.sql.sql(dialect="duckdb"))
+            except duckdb.Error as exc:
+                reason = str(exc).splitlines()[0]
+                raise DataError(f"{rule.span.label()}: rule {rule.id} could not be evaluated: {reason}") from exc
             names = [d[0] for d in cur.description]
             while chunk := cur.fetchmany(FETCH_ROWS):
                 f_part, d_part = build_findings(self, compiled, [dict(zip(names, r)) for r in chunk])

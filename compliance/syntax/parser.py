@@ -45,9 +45,14 @@ def _span(file: str, meta_or_token) -> ast.Span:
     return ast.Span(file, m.line, m.column, m.end_line, m.end_column)
 
 
+ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+
+
 def _unquote(token: str) -> str:
+    """Quoted text: \\" \\\\ \\n \\t are escapes; any other backslash stays as written,
+    so a pattern such as "^\\d{9}$" means what it says."""
     body = token[1:-1]
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+    return re.sub(r"\\(.)", lambda m: ESCAPES.get(m.group(1), "\\" + m.group(1)), body)
 
 
 def _time_seconds(text: str) -> int:
