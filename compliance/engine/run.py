@@ -31,7 +31,7 @@ from compliance.engine.locations import attach_locations
 from compliance.engine.needs import rule_datasets, rule_fields
 from compliance.engine.sql import ident as _ident
 from compliance.inputs import DatasetMapping, InputError, RawTable, load_raw
-from compliance.report.model import Location, Rejection, RuleSummary, RunResult
+from compliance.report.model import SEVERITY_RANK, Location, Rejection, RuleSummary, RunResult
 from compliance.report.store import SpillList
 from compliance.syntax import ast
 from compliance.util.suggest import close_matches
@@ -277,7 +277,8 @@ class Runner:
         self.prepare()
         compiler = RuleCompiler(self.p, self.period, self.as_of, self.calendars)
         findings, derived, summaries = SpillList(), [], []
-        for rule in self.selected():
+        # most severe first, so a report opens with what matters most; file order within
+        for rule in sorted(self.selected(), key=lambda r: -SEVERITY_RANK.get(r.severity or "major", 2)):
             summary = RuleSummary(rule.id, rule.title or rule.id, rule.severity or "major",
                                   (rule.every or rule.scope).dataset if (rule.every or rule.scope) else "")
             summaries.append(summary)
