@@ -31,6 +31,7 @@ CODES: dict[str, str] = {
     "E303": "wrong arguments",
     "E304": "invalid regular expression",
     "E305": "aggregate out of place",
+    "E306": "invalid date format",
     # style and sense
     "W401": "missing source citation",
     "W402": "missing title or severity",

@@ -124,9 +124,14 @@ def test_blank_cells_are_missing_and_utc_offsets_parse(tmp_path):
 
 
 def test_evaluation_error_is_a_message_not_a_traceback(tmp_path):
-    result = _mini(tmp_path, 'format(created_at, "%Q") = "x"', "ticket_id,created_at\nT1,2024-05-01 09:00\n")
+    result = _mini(tmp_path, "length(ticket_id) * 9223372036854775807 > 1", "ticket_id,created_at\nT1,2024-05-01 09:00\n")
     assert result.exit_code == 2
     assert "rule MINI-ONE could not be evaluated" in result.output and "mini.rules:2:1" in result.output
+
+
+def test_bad_date_format_is_a_lint_error(tmp_path):
+    result = _mini(tmp_path, 'format(created_at, "%Q") = "x"', "ticket_id,created_at\nT1,2024-05-01 09:00\n")
+    assert result.exit_code == 2 and "E306 invalid date format" in result.output
 
 
 def test_empty_rules_folder_is_an_error(tmp_path):

@@ -55,6 +55,8 @@ CODE_DOCS: dict[str, CodeDoc] = {
     "E305": CodeDoc("An aggregate where a record value is expected, or a record field outside an aggregate "
                     "in a grouped rule.", "group by agent_id per month require rings <= 2",
                     "group by agent_id per month require count() <= 2"),
+    "E306": CodeDoc("format() patterns are strftime patterns; an unknown specifier fails every record.",
+                    'format(created_at, "%Q")', 'format(created_at, "%y%m%d")'),
     "W401": CodeDoc("A rule must cite the clause it enforces, so a finding can be defended.",
                     "rule A-B { title \"x\" severity minor for ... }",
                     'rule A-B { ... source "001 4.4.3: 所有投诉问题必须在24小时内作出回复" ... }'),

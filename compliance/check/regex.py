@@ -15,6 +15,17 @@ def _connection() -> duckdb.DuckDBPyConnection:
 
 
 @lru_cache(maxsize=1024)
+def format_problem(pattern: str) -> str | None:
+    """None when DuckDB's strftime accepts `pattern`, else its complaint."""
+    try:
+        _connection().execute("SELECT strftime(TIMESTAMP '2024-01-01 00:00:00', ?)", [pattern]).fetchall()
+    except duckdb.Error as exc:
+        text = str(exc)
+        return text.split(":", 1)[-1].strip() if ":" in text else text
+    return None
+
+
+@lru_cache(maxsize=1024)
 def regex_problem(pattern: str) -> str | None:
     """None when RE2 accepts `pattern`, else RE2's complaint."""
     try:

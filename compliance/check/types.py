@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from compliance.check.program import PERIOD_UNITS, Program, Resolution
 from compliance.diagnostics import Diagnostic
 from compliance.syntax import ast
-from compliance.check.regex import regex_problem
+from compliance.check.regex import format_problem, regex_problem
 from compliance.util.suggest import did_you_mean
 
 NUMERIC = {"int", "number"}
@@ -312,6 +312,11 @@ class Typer:
         for arg, t, allowed in zip(e.args, types, wanted):
             if t != "any" and t not in allowed:
                 self.error("E301", f"{name}() cannot take {t} (expected {' or '.join(sorted(allowed))})", arg.span)
+        if name == "format":
+            pattern = self._const_text(e.args[1], env)
+            problem = format_problem(pattern) if pattern is not None else None
+            if problem:
+                self.error("E306", f"invalid date format {pattern!r}: {problem}", e.args[1].span)
         return types[0] if result == "same" else result
 
     def _variadic(self, e: ast.Call, env: Env, types: list[str]) -> str:
