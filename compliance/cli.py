@@ -128,8 +128,11 @@ def check(rules, data, config_path, mapping_path, period, as_of, fmt, output, fa
     result = run_check(program, bindings, config, options)
     if options.progress is not None:
         click.echo("\r\033[K", err=True, nl=False)  # clear the progress line
-    fmt = fmt or _format_from(output)
-    _write(result, fmt, output)
+    from compliance.report import FORMATS as RENDERERS
+    from compliance.report import render
+
+    fmt = fmt or format_from(output, FORMATS)
+    write_report(lambda stream: render(result, fmt, stream), RENDERERS[fmt].binary, fmt, output)
     for r in result.rules:
         if r.error:
             click.echo(f"warning: {r.id} {r.error}", err=True)
@@ -144,32 +147,29 @@ def check(rules, data, config_path, mapping_path, period, as_of, fmt, output, fa
     sys.exit(EXIT_OK)
 
 
-def _format_from(output: str | None) -> str:
+def format_from(output: str | None, known: tuple[str, ...]) -> str:
+    """The format an --output file's extension asks for, else table."""
     ext = os.path.splitext(output or "")[1].lower()
-    return {".json": "json", ".csv": "csv", ".xml": "junit", ".xlsx": "xlsx"}.get(ext, "table")
+    fmt = {".json": "json", ".csv": "csv", ".xml": "junit", ".xlsx": "xlsx"}.get(ext, "table")
+    return fmt if fmt in known else "table"
 
 
-def _write(result, fmt: str, output: str | None) -> None:
-    from compliance.report import FORMATS as RENDERERS
-    from compliance.report import render
-
-    binary = RENDERERS[fmt].binary
-    if output:
-        mode = "wb" if binary else "w"
-        kwargs = {} if binary else {"encoding": "utf-8", "newline": ""}
-        with open(output, mode, **kwargs) as fh:
-            render(result, fmt, fh)
-        return
-    if binary:
-        if sys.stdout.isatty():
-            raise Failure(f"--format {fmt} is binary: give --output FILE")
-        render(result, fmt, sys.stdout.buffer)
-        return
+def write_report(render, binary: bool, fmt: str, output: str | None) -> None:
+    """Write a report with `render(stream)` to --output or stdout; binary formats need a
+    file (or a pipe), never a terminal."""
     import io
 
-    buffer = io.StringIO()
-    render(result, fmt, buffer)
-    click.echo(buffer.getvalue(), nl=False)
+    if output:
+        with open(output, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+            render(fh)
+    elif binary:
+        if sys.stdout.isatty():
+            raise Failure(f"--format {fmt} is binary: give --output FILE")
+        render(sys.stdout.buffer)
+    else:
+        buffer = io.StringIO()
+        render(buffer)
+        click.echo(buffer.getvalue(), nl=False)
 
 
 def _progress():

@@ -6,12 +6,11 @@ whenever it happened, so give the export that covers the window, not just the mo
 """
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
-from compliance.cli import EXIT_OK, Failure, handle_errors, parse_as_of
+from compliance.cli import EXIT_OK, Failure, format_from, handle_errors, parse_as_of, write_report
 
 
 @click.command("penalties")
@@ -44,22 +43,9 @@ def command(rules, data, config_path, mapping_path, period, as_of, agent, fmt, o
     options = Options(period=parse_period(period), as_of=parse_as_of(as_of, config.timezone),
                       mappings=load_mapping(mapping_file) if mapping_file else {}, encoding=encoding, agent=agent)
     report = run_penalties(program, bind_data(list(data)), config, options)
-    fmt = fmt or {".json": "json", ".csv": "csv", ".xlsx": "xlsx"}.get(os.path.splitext(output or "")[1].lower(),
-                                                                      "table")
+    fmt = fmt or format_from(output, tuple(RENDERERS))
     render, binary = RENDERERS[fmt]
-    if output:
-        with open(output, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
-            render(report, fh)
-    elif binary:
-        if sys.stdout.isatty():
-            raise Failure(f"--format {fmt} is binary: give --output FILE")
-        render(report, sys.stdout.buffer)
-    else:
-        import io
-
-        buffer = io.StringIO()
-        render(report, buffer)
-        click.echo(buffer.getvalue(), nl=False)
+    write_report(lambda stream: render(report, stream), binary, fmt, output)
     for r in report.rules:
         if r.get("error"):
             click.echo(f"warning: {r['id']} {r['error']}", err=True)

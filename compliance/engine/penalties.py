@@ -17,6 +17,7 @@ from compliance.check.checker import rule_params
 from compliance.compile.expr import Bucket, Ctx, ExprCompiler, cast, coalesce, col, fn, lit, paren
 from compliance.compile.periods import bucket_bounds_sql, bucket_label, bucket_start
 from compliance.engine.messages import fmt_value
+from compliance.engine.sql import ident as _ident
 from compliance.report.model import Location
 from compliance.syntax import ast
 from compliance.syntax.printer import expr_text
@@ -114,10 +115,6 @@ class PenaltyReport:
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-def _ident(name: str) -> str:
-    return exp.to_identifier(name, quoted=True).sql(dialect="duckdb")
 
 
 class PenaltyCompiler:
