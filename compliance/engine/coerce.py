@@ -100,33 +100,52 @@ def typed_value(raw: exp.Expression, ftype: str, formats: list[str] | None, zone
 
 
 MISSING = "!"  # marks an anchor that is missing (rather than unparseable) in `__bad`
+SQL_TYPES = {"text": "VARCHAR", "int": "BIGINT", "number": "DOUBLE", "bool": "BOOLEAN", "date": "DATE",
+             "datetime": "TIMESTAMP", "time": "DOUBLE", "duration": "DOUBLE"}
 
 
-def typed_select(raw_table: str, fields: dict[str, str], present: set[str], formats: dict[str, list[str]],
-                 zone: str | None, site_zone: str, anchor: str | None = None) -> exp.Select:
-    """SELECT over the raw table giving typed fields; absent fields become typed NULLs.
+def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
+                 formats: dict[str, list[str]], zone: str | None, site_zone: str,
+                 anchor: str | None = None, source: str = "__raw") -> tuple[exp.Select, list[str]]:
+    """SELECT over the raw text relation `source` giving typed fields, and the fields
+    whose text `__text` keeps for rejected rows (in that order).
 
-    `__bad` names, comma-separated, the present values that did not parse (and `!anchor`
-    when the record's time is missing): a row is rejected when it is not empty. Keeping
-    names rather than a raw copy of every value keeps the typed table small; the few raw
-    values behind rejections are read back from the raw table."""
-    cols = [col("__row").as_("__rowid"), col("__file"), col("__row"), col("__sheet")]
-    bad: list[exp.Expression] = []
+    Only fields some rule reads (`needed`) are typed; the others, and fields the input
+    lacks, are typed NULLs. `__bad` names, comma-separated, the values that are present
+    but do not parse (and `!anchor` when the record's time is missing): a row is
+    rejected when it is not empty. `__text` lists the raw text of the checked fields,
+    for rejected rows only, so that a rejection can show the value without the raw
+    text of every row being kept."""
+    present = set(columns) & set(fields) & needed
+    if anchor not in present:
+        anchor = None
+    provenance = ["__file", "__row", "__sheet"]
+    typed: list[exp.Expression] = [col(c) for c in provenance]
+    checked: list[str] = []
     for name, ftype in fields.items():
-        sql_type = {"text": "VARCHAR", "int": "BIGINT", "number": "DOUBLE", "bool": "BOOLEAN", "date": "DATE",
-                    "datetime": "TIMESTAMP", "time": "DOUBLE", "duration": "DOUBLE"}.get(ftype, "VARCHAR")
-        if name in present:
-            value = cast(typed_value(col(name), ftype, formats.get(name), zone, site_zone), sql_type)
-            cols.append(value.as_(name))
-            if ftype != "text":  # a cell of spaces is empty, not unparseable
-                present_text = exp.NEQ(this=fn("trim", col(name)), expression=exp.Literal.string(""))
-                failed = exp.And(this=present_text, expression=is_null(value.copy()))
-                bad.append(exp.Case().when(failed, exp.Literal.string(name)))
-            if name == anchor:
-                blank = coalesce(exp.EQ(this=fn("trim", col(name)), expression=exp.Literal.string("")), exp.true())
-                bad.append(exp.Case().when(blank, exp.Literal.string(MISSING + name)))
-        else:
-            cols.append(cast(exp.Null(), sql_type).as_(name))
+        sql_type = SQL_TYPES.get(ftype, "VARCHAR")
+        if name not in present:
+            typed.append(cast(exp.Null(), sql_type).as_(name))
+            continue
+        typed.append(cast(typed_value(col(name), ftype, formats.get(name), zone, site_zone), sql_type).as_(name))
+        if ftype != "text" or name == anchor:
+            typed.append(col(name).as_(f"__t{len(checked)}"))
+            checked.append(name)
+    bad: list[exp.Expression] = []
+    for i, name in enumerate(checked):
+        text = col(f"__t{i}")
+        if fields[name] != "text":  # a cell of spaces is empty, not unparseable
+            failed = exp.And(this=exp.NEQ(this=fn("trim", text), expression=exp.Literal.string("")),
+                             expression=is_null(col(name)))
+            bad.append(exp.Case().when(failed, exp.Literal.string(name)))
+        if name == anchor:
+            blank = coalesce(exp.EQ(this=fn("trim", text.copy()), expression=exp.Literal.string("")), exp.true())
+            bad.append(exp.Case().when(blank, exp.Literal.string(MISSING + name)))
     reasons = fn("concat_ws", exp.Literal.string(","), *bad) if bad else exp.Literal.string("")
-    cols.append(reasons.as_("__bad"))
-    return exp.select(*cols).from_(exp.to_table(raw_table))
+    level1 = exp.select(*typed).from_(exp.to_table(source))
+    level2 = exp.select(exp.Star(), reasons.as_("__bad")).from_(level1.subquery("l1"))
+    texts = exp.Array(expressions=[col(f"__t{i}") for i in range(len(checked))])
+    kept = exp.Case().when(exp.NEQ(this=col("__bad"), expression=exp.Literal.string("")), texts) \
+        if checked else cast(exp.Null(), "VARCHAR[]")
+    out = [col("__row").as_("__rowid")] + [col(c) for c in provenance] + [col(n) for n in fields] + [col("__bad"), kept.as_("__text")]
+    return exp.select(*out).from_(level2.subquery("l2")), checked

@@ -87,6 +87,7 @@ class Runner:
         self.rejected_ids: dict[str, set[int]] = {}
         self.rule_errors: dict[str, str] = {}
         self.calendars: dict[str, CalendarTable] = {}
+        self.checked: dict[str, list[str]] = {}  # per dataset: fields whose text `__text` keeps
 
     def progress(self, text: str) -> None:
         """Progress for a terminal; with COMPLIANCE_PROFILE=1, stage timings on stderr."""
@@ -116,7 +117,8 @@ class Runner:
                 out.append(rule)
         return out
 
-    def load(self, rules: list[ast.Rule]) -> dict[str, set[str]]:
+    def load(self, rules: list[ast.Rule]) -> None:
+        """Read and type every bound dataset some rule needs, one scan per file."""
         needed: dict[str, set[str]] = {}
         for rule in rules:
             for ds, f in rule_fields(self.p, rule):
@@ -125,8 +127,9 @@ class Runner:
             needed[name] |= set(self.p.datasets[name].key)
         for name in sorted(needed):
             self.progress(f"reading {name} from {self.data[name]}")
-            mapping = self.opt.mappings.get(name)
-            self.raw[name] = load_raw(self.con, name, self.data[name], f"raw_{name}", mapping, self.opt.encoding)
+            mapping = self.opt.mappings.get(name) or DatasetMapping()
+            self.raw[name] = load_raw(self.con, name, self.data[name], f"t_{name}", mapping, self.opt.encoding,
+                                      shape=self._typing(name, needed[name], mapping))
         problems = []
         for rule in rules:
             for ds, f in sorted(rule_fields(self.p, rule)):
@@ -140,55 +143,46 @@ class Runner:
                                     f"mapping file, or give a default)")
         if problems:
             raise DataError("\n".join(sorted(set(problems))))
-        return needed
 
-    def type_tables(self, needed: dict[str, set[str]]) -> None:
-        for name, raw in self.raw.items():
+    def _typing(self, name: str, needed: set[str], mapping: DatasetMapping):
+        """The shape that types a dataset's raw text as it is read (see `typed_select`);
+        it records which fields' text rejected rows keep."""
+        ds = self.p.datasets[name]
+
+        def shape(columns: list[str]) -> str:
+            select, checked = typed_select(columns, ds.fields, needed, mapping.formats,
+                                           mapping.timezone, self.config.timezone, ds.anchor)
+            self.checked[name] = checked
+            return select.sql(dialect="duckdb")
+        return shape
+
+    def collect_rejections(self) -> None:
+        """List every rejected value (file, row, column, value, expected) and keep the
+        rejected row ids (views leave out rows whose `__bad` is not empty)."""
+        for name in self.raw:
             ds = self.p.datasets[name]
             mapping = self.opt.mappings.get(name) or DatasetMapping()
-            # only fields some rule reads are typed; the others stay NULL (less work and memory)
-            present = set(raw.columns) & set(ds.fields) & needed.get(name, set())
-            anchor = ds.anchor if ds.anchor in present else None
-            typed = typed_select(raw.table, ds.fields, present, mapping.formats, mapping.timezone,
-                                 self.config.timezone, anchor)
-            self.con.execute(f"CREATE TABLE {_ident('t_' + name)} AS {typed.sql(dialect='duckdb')}")
-            self.collect_rejections(name, raw, ds, mapping)
-            self.con.execute(f"DROP TABLE {_ident(raw.table)}")  # the typed table keeps what is needed
-
-    def collect_rejections(self, name: str, raw: RawTable, ds, mapping: DatasetMapping) -> None:
-        """List every rejected value (file, row, column, value, expected) and keep the
-        rejected row ids, so that views leave those rows out."""
-        bad = self.con.execute(f"SELECT __rowid, __file, __row, __sheet, __bad FROM {_ident('t_' + name)} "
-                               f"WHERE __bad <> '' ORDER BY __row").fetchall()
-        values: dict[int, dict[str, str | None]] = {}
-        if bad:
-            fields = sorted({f.lstrip(MISSING) for r in bad for f in r[4].split(",")})
-            cols = ", ".join(_ident(f) for f in fields)
-            for row in self.con.execute(f"SELECT __row, {cols} FROM {_ident(raw.table)} "
-                                        f"WHERE __row IN (SELECT unnest(?::BIGINT[]))", [[r[2] for r in bad]]).fetchall():
-                values[row[0]] = dict(zip(fields, row[1:]))
-        header_of = {v: k for k, v in mapping.columns.items()}
-        for rowid, file, row, sheet, reasons in bad:
-            for reason in sorted(reasons.split(",")):
-                field = reason.lstrip(MISSING)
-                column = f"{field} ({header_of[field]})" if field in header_of else field
-                if reason.startswith(MISSING):
-                    value, expected = None, "a value (the record's time is required)"
-                else:
-                    value, expected = values.get(row, {}).get(field), EXPECTED.get(ds.fields[field], ds.fields[field])
-                self.rejections.append(Rejection(name, Location(file, int(row), sheet), column, value, expected))
-        ids = sorted({r[0] for r in bad})
-        self.rejected_ids[name] = set(ids)
-        self.con.execute(f"CREATE TABLE {_ident('rej_' + name)} (__rowid BIGINT)")
-        if ids:
-            self.con.execute(f"INSERT INTO {_ident('rej_' + name)} SELECT unnest(?::BIGINT[])", [ids])
+            header_of = {v: k for k, v in mapping.columns.items()}
+            checked = self.checked.get(name, [])
+            bad = self.con.execute(f"SELECT __rowid, __file, __row, __sheet, __bad, __text FROM "
+                                   f"{_ident('t_' + name)} WHERE __bad <> '' ORDER BY __row").fetchall()
+            for rowid, file, row, sheet, reasons, texts in bad:
+                values = dict(zip(checked, texts or []))
+                for reason in sorted(reasons.split(",")):
+                    field = reason.lstrip(MISSING)
+                    column = f"{field} ({header_of[field]})" if field in header_of else field
+                    if reason.startswith(MISSING):
+                        value, expected = None, "a value (the record's time is required)"
+                    else:
+                        value, expected = values.get(field), EXPECTED.get(ds.fields[field], ds.fields[field])
+                    self.rejections.append(Rejection(name, Location(file, int(row), sheet), column, value, expected))
+            self.rejected_ids[name] = {r[0] for r in bad}
 
     def views(self) -> None:
         for name in self.raw:
             ds = self.p.datasets[name]
-            base = exp.select("t.*").from_(exp.to_table(f"t_{name}").as_("t")).join(
-                exp.to_table(f"rej_{name}").as_("x"), on="t.__rowid = x.__rowid", join_type="anti")
-            query: exp.Select = base
+            query: exp.Select = exp.select("t.*").from_(exp.to_table(f"t_{name}").as_("t")).where(
+                exp.EQ(this=exp.column("__bad", "t"), expression=exp.Literal.string("")))
             for fname, (expr, _t) in ds.derived.items():
                 owner = ds.derived_owner.get(fname, "")
                 rule = self.p.rule(owner) if owner else None
@@ -260,9 +254,9 @@ class Runner:
     # ------------------------------------------------------------------ the run
     def prepare(self) -> list[ast.Rule]:
         rules = self.runnable_rules()
-        needed = self.load(rules)
-        self.progress("typing and accounting rows")
-        self.type_tables(needed)
+        self.load(rules)
+        self.progress("accounting rejected rows")
+        self.collect_rejections()
         # as-of: given, else now -- but never after the end of a given period, so that a
         # closed period always gives the same report
         now = now_local(self.config.timezone)

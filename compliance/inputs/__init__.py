@@ -4,13 +4,14 @@ from .binding import bind_data
 from .errors import InputError
 from .load import load_raw
 from .mapping import DatasetMapping, load_mapping
-from .table import PROVENANCE, RawTable
+from .table import PROVENANCE, RawTable, Shape
 
 __all__ = [
     "PROVENANCE",
     "DatasetMapping",
     "InputError",
     "RawTable",
+    "Shape",
     "bind_data",
     "load_mapping",
     "load_raw",

@@ -11,13 +11,14 @@ from .errors import InputError
 from .jsonfile import load_json
 from .mapping import DatasetMapping
 from .paths import check_file, file_format, split_sheet
-from .table import RawTable, build_table
+from .table import RawTable, Shape, build_table
 from .textfile import check_encoding
 from .workbook import load_workbook
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, dataset: str, spec: str, table: str,
-             mapping: DatasetMapping | None = None, encoding: str | None = None) -> RawTable:
+             mapping: DatasetMapping | None = None, encoding: str | None = None,
+             shape: Shape | None = None) -> RawTable:
     """Create table `table` from the file `spec` (`book.xlsx#Sheet` picks a sheet).
 
     One VARCHAR column per input column, renamed and value-mapped by `mapping`, absent
@@ -25,6 +26,9 @@ def load_raw(con: duckdb.DuckDBPyConnection, dataset: str, spec: str, table: str
     a spreadsheet shows: header = 1; for JSON the record index or JSON Lines line) and
     `__sheet`, in file order. `encoding` overrides the mapping's, which overrides
     detection. Any problem with the file raises InputError naming it.
+
+    With `shape`, the table holds what `shape` selects from that raw text instead
+    (typed values, say), built in the same scan of the file.
     """
     mapping = mapping or DatasetMapping()
     path, sheet = split_sheet(spec)
@@ -36,7 +40,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, dataset: str, spec: str, table: str
     if encoding:
         encoding = check_encoding(encoding, path)
     build = functools.partial(build_table, con, dataset=dataset, table=table, display=path,
-                              mapping=mapping)
+                              mapping=mapping, shape=shape)
     try:
         if fmt == "xlsx":
             return load_workbook(path, path, sheet or mapping.sheet, build)

@@ -3,6 +3,7 @@ provenance, in one CREATE TABLE ... AS pass so a large file is scanned once."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,12 @@ class RawTable:
     rows: int               # data rows read (header excluded)
     columns: list[str]      # canonical columns in the table (after mapping + defaults)
     headers: list[str]      # headers as found in the file (for "did you mean" messages)
+
+
+# A shape turns the raw text relation "__raw" (columns as in RawTable.columns, plus
+# provenance) into the SELECT whose result is stored instead of the raw text: typing
+# while the file is read, so a large export is scanned once and its text never stored.
+Shape = Callable[[list[str]], str]  # columns -> SELECT ... FROM "__raw"
 
 
 def clean_header(header: str | None) -> str:
@@ -58,7 +65,7 @@ def plan_columns(headers: list[str], mapping: DatasetMapping, where: str,
 
 
 def build_table(con: duckdb.DuckDBPyConnection, src: Source, *, dataset: str, table: str,
-                display: str, mapping: DatasetMapping) -> RawTable:
+                display: str, mapping: DatasetMapping, shape: Shape | None = None) -> RawTable:
     where = f"{display}#{src.sheet}" if src.sheet else display
     names = plan_columns(src.headers, mapping, where, src.column_label)
     params: dict[str, Any] = dict(src.params)
@@ -82,6 +89,7 @@ def build_table(con: duckdb.DuckDBPyConnection, src: Source, *, dataset: str, ta
     defaults = [f for f in mapping.defaults if f not in names]
     for name in defaults:
         items.append(f"NULLIF(CAST({param(mapping.defaults[name])} AS VARCHAR), '') AS {ident(name)}")
+    columns = [n for n in names if n is not None] + defaults
 
     offsets_table = None
     if len(src.offsets) == 1:
@@ -100,36 +108,50 @@ def build_table(con: duckdb.DuckDBPyConnection, src: Source, *, dataset: str, ta
         f'CAST({row} AS BIGINT) AS "__row"',
         f'CAST({param(src.sheet)} AS VARCHAR) AS "__sheet"',
     ]
+    raw = f"SELECT {', '.join(items)} FROM {source_sql}{order}"
     target = ident(table)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {', '.join(items)} FROM {source_sql}{order}",
-                    params)
+        if shape is None:
+            con.execute(f"CREATE OR REPLACE TABLE {target} AS {raw}", params)
+            _drop_blank_columns(con, target, names, where, src)
+        else:
+            _check_blank_columns(con, f"({raw})", params, names, where, src)
+            con.execute(f'CREATE OR REPLACE TABLE {target} AS WITH "__raw" AS ({raw}) {shape(columns)}', params)
     finally:
         if offsets_table:
             con.execute(f"DROP TABLE IF EXISTS {offsets_table}")
-    _drop_blank_columns(con, target, names, where, src)
     rows = con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
     return RawTable(
         dataset=dataset,
         table=table,
         files=[display],
         rows=rows,
-        columns=[n for n in names if n is not None] + defaults,
+        columns=columns,
         headers=[h for h in map(clean_header, src.headers) if h],
     )
 
 
-def _drop_blank_columns(con, target: str, names: list[str | None], where: str, src: Source) -> None:
-    """A column without a header is dropped when it is empty (trailing delimiters are
-    common in exports); one that holds values is an error, as nothing can name it."""
+def _check_blank_columns(con, relation: str, params: dict[str, Any], names: list[str | None], where: str,
+                         src: Source) -> None:
+    """A column without a header may be empty (trailing delimiters are common in
+    exports); one that holds values is an error, as nothing can name it."""
     blanks = [i for i, n in enumerate(names) if n is None]
     if not blanks:
         return
     firsts = ", ".join(f'min(CASE WHEN "__blank{i}" IS NOT NULL THEN "__row" END)' for i in blanks)
-    found = con.execute(f"SELECT {firsts} FROM {target}").fetchall()[0]
+    found = con.execute(f"SELECT {firsts} FROM {relation}", params).fetchall()[0]
     for i, first in zip(blanks, found):
         if first is not None:
-            con.execute(f"DROP TABLE {target}")
             raise InputError(f"{where}: row {first}: {src.column_label(i)} has a value but no header")
-    for i in blanks:
-        con.execute(f'ALTER TABLE {target} DROP COLUMN "__blank{i}"')
+
+
+def _drop_blank_columns(con, target: str, names: list[str | None], where: str, src: Source) -> None:
+    """Headerless columns of a stored raw table: checked, then dropped."""
+    try:
+        _check_blank_columns(con, target, {}, names, where, src)
+    except InputError:
+        con.execute(f"DROP TABLE {target}")
+        raise
+    for i, name in enumerate(names):
+        if name is None:
+            con.execute(f'ALTER TABLE {target} DROP COLUMN "__blank{i}"')
