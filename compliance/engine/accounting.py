@@ -33,10 +33,13 @@ def duplicate_keys(runner) -> list[dict]:
         if not ds.key or any(k not in runner.raw[name].columns for k in ds.key):
             continue
         keys = ", ".join(_ident(k) for k in ds.key)
+        table = _ident('t_' + name)
+        # shared keys first (a count per key), then the rows of those few keys only
+        shared = (f"SELECT {keys} FROM {table} WHERE {' AND '.join(_ident(k) + ' IS NOT NULL' for k in ds.key)} "
+                  f"GROUP BY {keys} HAVING count(*) > 1")
         rows = runner.con.execute(
             f"SELECT {keys}, list(__row ORDER BY __row), any_value(__file), any_value(__sheet) "
-            f"FROM {_ident('t_' + name)} WHERE {' AND '.join(_ident(k) + ' IS NOT NULL' for k in ds.key)} "
-            f"GROUP BY {keys} HAVING count(*) > 1 ORDER BY {keys}").fetchall()
+            f"FROM {table} SEMI JOIN ({shared}) AS d USING ({keys}) GROUP BY {keys} ORDER BY {keys}").fetchall()
         for r in rows:
             key = {k: _text(v) for k, v in zip(ds.key, r[:len(ds.key)])}
             locs = [Location(r[-2], int(x), r[-1]).to_dict() for x in r[len(ds.key)]]

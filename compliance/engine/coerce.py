@@ -6,6 +6,8 @@ Formats from the mapping file are bound as sqlglot literals, never pasted as SQL
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlglot import exp
 
 from compliance.compile.expr import cast, coalesce, col, fn, is_null, lit
@@ -59,21 +61,27 @@ def typed_value(raw: exp.Expression, ftype: str, formats: list[str] | None, zone
         return dbl
     if ftype == "bool":
         low = fn("lower", v)
-        return (exp.Case()
+        return (exp.Case()  # the usual spellings first, compared as they are
+                .when(exp.EQ(this=raw.copy(), expression=exp.Literal.string("true")), exp.true())
+                .when(exp.EQ(this=raw.copy(), expression=exp.Literal.string("false")), exp.false())
                 .when(exp.In(this=low, expressions=[exp.Literal.string(w) for w in TRUE_WORDS]), exp.true())
                 .when(exp.In(this=low.copy(), expressions=[exp.Literal.string(w) for w in FALSE_WORDS]), exp.false()))
     if ftype == "date":
-        fmts = (formats or []) + DATE_FORMATS
-        parsed = cast(fn("try_strptime", v, _strings(fmts)), "DATE")
+        fmts = _strings((formats or []) + DATE_FORMATS)
         serial = exp.Case().when(_excel_serial(v.copy()), exp.Add(
             this=cast(exp.Literal.string("1899-12-30"), "DATE"),
             expression=cast(fn("floor", exp.TryCast(this=v.copy(), to=exp.DataType.build("DOUBLE"))), "INTEGER")))
-        return coalesce(parsed, serial)
+        # the text as it is first (most cells have no spaces around them), then trimmed
+        return coalesce(cast(fn("try_strptime", raw.copy(), fmts), "DATE"),
+                        cast(fn("try_strptime", v.copy(), fmts.copy()), "DATE"), serial)
     if ftype == "datetime":
-        fmts = (formats or []) + DATETIME_FORMATS
-        naive = fn("try_strptime", v, _strings(fmts))
-        if zone and zone != site_zone:
-            naive = fn("timezone", exp.Literal.string(site_zone), fn("timezone", exp.Literal.string(zone), naive))
+        fmts = _strings((formats or []) + DATETIME_FORMATS)
+
+        def naive(text: exp.Expression) -> exp.Expression:
+            value = fn("try_strptime", text, fmts.copy())
+            if zone and zone != site_zone:
+                value = fn("timezone", exp.Literal.string(site_zone), fn("timezone", exp.Literal.string(zone), value))
+            return cast(value, "TIMESTAMP")
         with_offset = fn("timezone", exp.Literal.string(site_zone),
                          fn("try_strptime", v.copy(), _strings(OFFSET_FORMATS)))
         serial = exp.Case().when(_excel_serial(v.copy()), exp.Add(
@@ -83,19 +91,14 @@ def typed_value(raw: exp.Expression, ftype: str, formats: list[str] | None, zone
                 expression=lit(86400 * 1000000)), "BIGINT"))))
         utc = fn("timezone", exp.Literal.string(site_zone), fn("timezone", exp.Literal.string("UTC"),
                                                                fn("try_strptime", v.copy(), _strings(UTC_FORMATS))))
-        return coalesce(cast(naive, "TIMESTAMP"), cast(with_offset, "TIMESTAMP"), cast(utc, "TIMESTAMP"), serial)
+        return coalesce(naive(raw.copy()), naive(v.copy()), cast(with_offset, "TIMESTAMP"), cast(utc, "TIMESTAMP"),
+                        serial)
     if ftype == "time":
+        # the pattern fixes the shapes accepted (H:MM, HH:MM, HH:MM:SS); DuckDB's TIME
+        # parser then rejects minutes or seconds past 59 and hours past 24:00:00
         pattern = exp.Literal.string(r"^(\d{1,2}):(\d{2})(:(\d{2}))?$")
-        hh = exp.TryCast(this=fn("regexp_extract", v, pattern, lit(1)), to=exp.DataType.build("INTEGER"))
-        mm = exp.TryCast(this=fn("regexp_extract", v.copy(), pattern.copy(), lit(2)), to=exp.DataType.build("INTEGER"))
-        ss = coalesce(exp.TryCast(this=fn("regexp_extract", v.copy(), pattern.copy(), lit(4)),
-                                  to=exp.DataType.build("INTEGER")), lit(0))
-        secs = exp.Add(this=exp.Add(this=exp.Mul(this=hh, expression=lit(3600)),
-                                    expression=exp.Mul(this=mm, expression=lit(60))), expression=ss)
-        ok = exp.And(this=exp.RegexpLike(this=v.copy(), expression=pattern.copy()),
-                     expression=exp.And(this=exp.LT(this=mm.copy(), expression=lit(60)),
-                                        expression=exp.LTE(this=secs.copy(), expression=lit(86400))))
-        return exp.Case().when(ok, cast(secs, "DOUBLE"))
+        secs = fn("epoch", exp.TryCast(this=v.copy(), to=exp.DataType.build("TIME")))
+        return exp.Case().when(exp.RegexpLike(this=v.copy(), expression=pattern), cast(secs, "DOUBLE"))
     raise ValueError(f"unknown type {ftype}")
 
 
@@ -104,30 +107,40 @@ SQL_TYPES = {"text": "VARCHAR", "int": "BIGINT", "number": "DOUBLE", "bool": "BO
              "datetime": "TIMESTAMP", "time": "DOUBLE", "duration": "DOUBLE"}
 
 
+@dataclass
+class Typing:
+    """How one dataset is typed: the SELECT that stores it, the fields it stores, and
+    the fields whose text `__text` keeps for rejected rows (in that order)."""
+    select: exp.Select
+    stored: list[str]
+    checked: list[str]
+
+
 def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
                  formats: dict[str, list[str]], zone: str | None, site_zone: str,
-                 anchor: str | None = None, source: str = "__raw") -> tuple[exp.Select, list[str]]:
-    """SELECT over the raw text relation `source` giving typed fields, and the fields
-    whose text `__text` keeps for rejected rows (in that order).
+                 anchor: str | None = None, source: str = "__raw") -> Typing:
+    """SELECT over the raw text relation `source` giving the typed fields some rule
+    reads (`needed`) and the input has; `typed_view` adds the others as typed NULLs
+    (storing columns of NULLs costs as much as storing values).
 
-    Only fields some rule reads (`needed`) are typed; the others, and fields the input
-    lacks, are typed NULLs. `__bad` names, comma-separated, the values that are present
-    but do not parse (and `!anchor` when the record's time is missing): a row is
-    rejected when it is not empty. `__text` lists the raw text of the checked fields,
-    for rejected rows only, so that a rejection can show the value without the raw
-    text of every row being kept."""
+    `__bad` names, comma-separated, the values that are present but do not parse (and
+    `!anchor` when the record's time is missing): a row is rejected when it is not
+    empty. `__text` lists the raw text of the checked fields, for rejected rows only,
+    so that a rejection can show the value without the raw text of every row being
+    kept."""
     present = set(columns) & set(fields) & needed
     if anchor not in present:
         anchor = None
     provenance = ["__file", "__row", "__sheet"]
     typed: list[exp.Expression] = [col(c) for c in provenance]
+    stored: list[str] = []
     checked: list[str] = []
     for name, ftype in fields.items():
-        sql_type = SQL_TYPES.get(ftype, "VARCHAR")
         if name not in present:
-            typed.append(cast(exp.Null(), sql_type).as_(name))
             continue
-        typed.append(cast(typed_value(col(name), ftype, formats.get(name), zone, site_zone), sql_type).as_(name))
+        stored.append(name)
+        typed.append(cast(typed_value(col(name), ftype, formats.get(name), zone, site_zone),
+                          SQL_TYPES.get(ftype, "VARCHAR")).as_(name))
         if ftype != "text" or name == anchor:
             typed.append(col(name).as_(f"__t{len(checked)}"))
             checked.append(name)
@@ -135,11 +148,12 @@ def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
     for i, name in enumerate(checked):
         text = col(f"__t{i}")
         if fields[name] != "text":  # a cell of spaces is empty, not unparseable
-            failed = exp.And(this=exp.NEQ(this=fn("trim", text), expression=exp.Literal.string("")),
-                             expression=is_null(col(name)))
+            failed = exp.And(this=is_null(col(name)),
+                             expression=exp.NEQ(this=fn("trim", text), expression=exp.Literal.string("")))
             bad.append(exp.Case().when(failed, exp.Literal.string(name)))
         if name == anchor:
-            blank = coalesce(exp.EQ(this=fn("trim", text.copy()), expression=exp.Literal.string("")), exp.true())
+            blank = exp.And(this=is_null(col(name)), expression=coalesce(
+                exp.EQ(this=fn("trim", text.copy()), expression=exp.Literal.string("")), exp.true()))
             bad.append(exp.Case().when(blank, exp.Literal.string(MISSING + name)))
     reasons = fn("concat_ws", exp.Literal.string(","), *bad) if bad else exp.Literal.string("")
     level1 = exp.select(*typed).from_(exp.to_table(source))
@@ -147,5 +161,15 @@ def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
     texts = exp.Array(expressions=[col(f"__t{i}") for i in range(len(checked))])
     kept = exp.Case().when(exp.NEQ(this=col("__bad"), expression=exp.Literal.string("")), texts) \
         if checked else cast(exp.Null(), "VARCHAR[]")
-    out = [col("__row").as_("__rowid")] + [col(c) for c in provenance] + [col(n) for n in fields] + [col("__bad"), kept.as_("__text")]
-    return exp.select(*out).from_(level2.subquery("l2")), checked
+    out = [col(c) for c in provenance] + [col(n) for n in stored] + [col("__bad"), kept.as_("__text")]
+    return Typing(exp.select(*out).from_(level2.subquery("l2")), stored, checked)
+
+
+def typed_view(table: str, fields: dict[str, str], stored: list[str]) -> exp.Select:
+    """All of a dataset's fields over its stored table: `__rowid`, provenance, every
+    field in declaration order (NULL where not stored), `__bad` and `__text`."""
+    cols = [col("__row").as_("__rowid"), col("__file"), col("__row"), col("__sheet")]
+    cols += [col(n) if n in stored else cast(exp.Null(), SQL_TYPES.get(t, "VARCHAR")).as_(n)
+             for n, t in fields.items()]
+    cols += [col("__bad"), col("__text")]
+    return exp.select(*cols).from_(exp.to_table(table))

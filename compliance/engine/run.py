@@ -23,7 +23,7 @@ from compliance.compile.expr import CalendarTable, Ctx, ExprCompiler, case, coal
 from compliance.compile.periods import Period, bucket_label
 from compliance.compile.queries import CompiledRule, RuleCompiler
 from compliance.engine.calendar import WorkCalendar
-from compliance.engine.coerce import EXPECTED, MISSING, typed_select
+from compliance.engine.coerce import EXPECTED, MISSING, Typing, typed_select, typed_view
 from compliance.engine.accounting import dataset_summaries, duplicate_keys
 from compliance.engine.config import Config
 from compliance.engine.findings import build_findings
@@ -87,7 +87,7 @@ class Runner:
         self.rejected_ids: dict[str, set[int]] = {}
         self.rule_errors: dict[str, str] = {}
         self.calendars: dict[str, CalendarTable] = {}
-        self.checked: dict[str, list[str]] = {}  # per dataset: fields whose text `__text` keeps
+        self.typing: dict[str, Typing] = {}  # per dataset: what its typed table stores
 
     def progress(self, text: str) -> None:
         """Progress for a terminal; with COMPLIANCE_PROFILE=1, stage timings on stderr."""
@@ -128,8 +128,10 @@ class Runner:
         for name in sorted(needed):
             self.progress(f"reading {name} from {self.data[name]}")
             mapping = self.opt.mappings.get(name) or DatasetMapping()
-            self.raw[name] = load_raw(self.con, name, self.data[name], f"t_{name}", mapping, self.opt.encoding,
+            self.raw[name] = load_raw(self.con, name, self.data[name], f"tt_{name}", mapping, self.opt.encoding,
                                       shape=self._typing(name, needed[name], mapping))
+            view = typed_view(f"tt_{name}", self.p.datasets[name].fields, self.typing[name].stored)
+            self.con.execute(f"CREATE VIEW {_ident('t_' + name)} AS {view.sql(dialect='duckdb')}")
         problems = []
         for rule in rules:
             for ds, f in sorted(rule_fields(self.p, rule)):
@@ -146,14 +148,13 @@ class Runner:
 
     def _typing(self, name: str, needed: set[str], mapping: DatasetMapping):
         """The shape that types a dataset's raw text as it is read (see `typed_select`);
-        it records which fields' text rejected rows keep."""
+        it records what it stores in `self.typing`."""
         ds = self.p.datasets[name]
 
         def shape(columns: list[str]) -> str:
-            select, checked = typed_select(columns, ds.fields, needed, mapping.formats,
-                                           mapping.timezone, self.config.timezone, ds.anchor)
-            self.checked[name] = checked
-            return select.sql(dialect="duckdb")
+            self.typing[name] = typed_select(columns, ds.fields, needed, mapping.formats,
+                                             mapping.timezone, self.config.timezone, ds.anchor)
+            return self.typing[name].select.sql(dialect="duckdb")
         return shape
 
     def collect_rejections(self) -> None:
@@ -163,7 +164,7 @@ class Runner:
             ds = self.p.datasets[name]
             mapping = self.opt.mappings.get(name) or DatasetMapping()
             header_of = {v: k for k, v in mapping.columns.items()}
-            checked = self.checked.get(name, [])
+            checked = self.typing[name].checked
             bad = self.con.execute(f"SELECT __rowid, __file, __row, __sheet, __bad, __text FROM "
                                    f"{_ident('t_' + name)} WHERE __bad <> '' ORDER BY __row").fetchall()
             for rowid, file, row, sheet, reasons, texts in bad:

@@ -1,0 +1,115 @@
+"""Typing export text into field values while the file is read: what parses, what is
+rejected (and with which reason), and what rejected rows keep of their text."""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from compliance.engine.coerce import MISSING, typed_select, typed_view
+
+FIELDS = {"id": "text", "seen_at": "datetime", "day_of": "date", "opens": "time", "flag": "bool", "n": "int",
+          "x": "number", "unused": "datetime"}
+
+
+def typed(rows: list[dict[str, str | None]], needed=None, zone=None, formats=None):
+    """Type `rows` (text cells) as `FIELDS`; return ({id: row}, typing)."""
+    con = duckdb.connect()
+    names = [n for n in FIELDS if n != "unused"]
+    con.execute("CREATE TABLE __raw (" + ", ".join(f"{n} VARCHAR" for n in names)
+                + ", __file VARCHAR, __row BIGINT, __sheet VARCHAR)")
+    for i, row in enumerate(rows, start=2):
+        con.execute("INSERT INTO __raw VALUES (" + ", ".join("?" for _ in names) + ", 'f.csv', ?, NULL)",
+                    [row.get(n) for n in names] + [i])
+    typing = typed_select(names, FIELDS, set(needed or FIELDS), formats or {}, zone, "Asia/Shanghai", "seen_at")
+    con.execute(f"CREATE TABLE tt AS {typing.select.sql(dialect='duckdb')}")
+    view = typed_view("tt", FIELDS, typing.stored).sql(dialect="duckdb")
+    cur = con.execute(f"SELECT * FROM ({view}) ORDER BY __row")
+    cols = [d[0] for d in cur.description]
+    return {r[cols.index("id")]: dict(zip(cols, r)) for r in cur.fetchall()}, typing
+
+
+def one(**cells):
+    cells.setdefault("seen_at", "2024-05-06 09:00:00")
+    rows, _ = typed([{"id": "r", **cells}])
+    return rows["r"]
+
+
+@pytest.mark.parametrize("text, seconds", [
+    ("18:30", 66600.0), ("7:30", 27000.0), ("24:00", 86400.0), ("24:00:00", 86400.0),
+    ("23:59:59", 86399.0), (" 09:30 ", 34200.0), ("00:00", 0.0),
+])
+def test_times_of_day(text, seconds):
+    row = one(opens=text)
+    assert row["opens"] == seconds and row["__bad"] == ""
+
+
+@pytest.mark.parametrize("text", ["24:30", "25:00", "10:75", "10:00:75", "9:5", "18:30:00.5", "noon", "1830"])
+def test_times_out_of_range_or_shape_are_rejected(text):
+    row = one(opens=text)
+    assert row["opens"] is None and row["__bad"] == "opens"
+
+
+@pytest.mark.parametrize("text, value", [
+    ("2024-05-06 09:30:15", dt.datetime(2024, 5, 6, 9, 30, 15)),
+    ("  2024-05-06 09:30  ", dt.datetime(2024, 5, 6, 9, 30)),
+    ("2024/05/06 09:30", dt.datetime(2024, 5, 6, 9, 30)),
+    ("2024年5月6日 09:30", dt.datetime(2024, 5, 6, 9, 30)),
+    ("2024-05-06", dt.datetime(2024, 5, 6)),
+    ("2024-05-06T01:30:00Z", dt.datetime(2024, 5, 6, 9, 30)),       # UTC -> site time
+    ("2024-05-06T09:30:00+09:00", dt.datetime(2024, 5, 6, 8, 30)),  # offset -> site time
+    ("45418.5", dt.datetime(2024, 5, 6, 12, 0)),                     # Excel serial day
+])
+def test_datetimes(text, value):
+    row = one(seen_at=text)
+    assert row["seen_at"] == value and row["__bad"] == ""
+
+
+def test_export_zone_converts_naive_times_both_untrimmed_and_trimmed():
+    rows, _ = typed([{"id": "a", "seen_at": "2024-05-06 09:30"}, {"id": "b", "seen_at": " 2024-05-06 09:30 "}],
+                    zone="UTC")
+    assert rows["a"]["seen_at"] == rows["b"]["seen_at"] == dt.datetime(2024, 5, 6, 17, 30)
+
+
+def test_mapping_formats_come_first():
+    rows, _ = typed([{"id": "a", "seen_at": "06.05.2024 09:30", "day_of": "06.05.2024"}],
+                    formats={"seen_at": ["%d.%m.%Y %H:%M"], "day_of": ["%d.%m.%Y"]})
+    assert rows["a"]["seen_at"] == dt.datetime(2024, 5, 6, 9, 30) and rows["a"]["day_of"] == dt.date(2024, 5, 6)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("true", True), ("false", False), ("是", True), ("否", False), (" Yes ", True), ("N", False),
+    ("1", True), ("0", False), ("TRUE", True),
+])
+def test_booleans(text, value):
+    row = one(flag=text)
+    assert row["flag"] is value and row["__bad"] == ""
+
+
+def test_unparseable_values_are_named_and_keep_their_text():
+    rows, typing = typed([{"id": "bad", "seen_at": "2024-05-06 09:00", "flag": "maybe", "n": "2.5", "x": "1,5x"},
+                          {"id": "ok", "seen_at": "2024-05-06 09:00", "flag": "", "n": "1,200", "x": "  "}])
+    bad = rows["bad"]
+    assert sorted(bad["__bad"].split(",")) == ["flag", "n", "x"]
+    kept = dict(zip(typing.checked, bad["__text"]))
+    assert kept["flag"] == "maybe" and kept["n"] == "2.5" and kept["x"] == "1,5x"
+    ok = rows["ok"]
+    assert ok["__bad"] == "" and ok["__text"] is None  # blank cells are missing, not wrong
+    assert ok["n"] == 1200 and ok["x"] is None and ok["flag"] is None
+
+
+def test_missing_anchor_is_marked_apart_from_an_unparseable_one():
+    rows, _ = typed([{"id": "blank", "seen_at": None}, {"id": "spaces", "seen_at": "   "}, {"id": "junk", "seen_at": "soon"}])
+    assert rows["blank"]["__bad"] == MISSING + "seen_at"
+    assert rows["spaces"]["__bad"] == MISSING + "seen_at"
+    assert rows["junk"]["__bad"] == "seen_at"
+
+
+def test_only_needed_fields_are_stored_the_view_has_them_all():
+    rows, typing = typed([{"id": "a", "seen_at": "2024-05-06 09:00", "n": "x", "flag": "true"}], needed={"id", "seen_at"})
+    assert typing.stored == ["id", "seen_at"]
+    row = rows["a"]
+    assert row["flag"] is None and row["n"] is None and row["unused"] is None
+    assert row["__bad"] == ""  # a field no rule reads cannot reject a row
+    assert row["__rowid"] == row["__row"] == 2 and row["__file"] == "f.csv"
