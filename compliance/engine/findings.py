@@ -1,4 +1,10 @@
-"""Turn the failing rows of one compiled rule into `Finding` records."""
+"""Turn the failing rows of one compiled rule into `Finding` records.
+
+A rule can fail on hundreds of thousands of rows, so what depends on the rule alone
+(columns, field types, printed aggregates, the message builder) is worked out once in a
+`_Plan` kept with the compiled rule across result chunks; per row, values are only read
+and formatted.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -14,64 +20,93 @@ from compliance.syntax.printer import expr_text
 MAX_LOCATIONS = 50
 
 
-def _status(row: dict[str, Any]) -> str:
-    return "pending" if row.get("__verdict") is None else "violation"
-
-
 def build_findings(runner, compiled: CompiledRule, rows: list[dict[str, Any]]) -> tuple[list[Finding], list[Derived]]:
-    rule = compiled.rule
-    p = runner.p
-    title = rule.title or rule.id
-    severity = rule.severity or "major"
-    findings: list[Finding] = []
-    derived: list[Derived] = []
     if compiled.kind == "derive":
-        for row in rows:
-            subject = {c[len("__k_"):]: fmt_value(row[c]) for c in compiled.subject}
-            for d in rule.derives:
-                derived.append(Derived(rule.id, compiled.dataset, subject, d.name, json_value(row[f"__d_{d.name}"]),
-                                       rowid=row["__rowid"]))
-        return findings, derived
+        return [], _derived(compiled, rows)
     if compiled.kind == "coverage":
-        for row in rows:
-            start, end = row["gap_start"], row["gap_end"]
-            findings.append(Finding(
-                rule.id, title, severity, "violation", compiled.dataset,
-                {"from": fmt_value(start), "to": fmt_value(end)},
-                f"no record covers {fmt_value(start)} to {fmt_value(end)} "
-                f"({fmt_duration((end - start).total_seconds())} uncovered)",
-                {"gap_seconds": (end - start).total_seconds()}, [], 0))
-        return findings, derived
-    calendar = runner.calendars.get(rule.calendar).calendar if rule.calendar in runner.calendars else None
-    params = rule_params(p, rule)
-    texts = compiled.extra.setdefault("texts", {})
-    for row in rows:
-        explainer = Explainer(p, compiled.leaves, row, calendar, runner.as_of, params, texts)
-        message = explainer.explain(rule.require)
-        subject = {c[len("__k_"):]: fmt_value(row[c]) for c in compiled.subject}
-        if compiled.kind in ("grouped", "cadence"):
-            subject["period"] = bucket_label(compiled.bucket_unit, row["__b_start"], runner.period.label)
-        evidence: dict[str, Any] = {}
-        for name in compiled.evidence:
-            evidence[name] = json_value(row.get(f"__e_{name}"), _type(p, compiled.dataset, name))
+        return _gaps(compiled, rows), []
+    plan = compiled.extra.get("plan")
+    if plan is None:
+        plan = compiled.extra["plan"] = _Plan(runner, compiled)
+    return [plan.finding(row) for row in rows], []
+
+
+class _Plan:
+    """How one rule's failing rows become findings, worked out once per rule."""
+
+    def __init__(self, runner, compiled: CompiledRule):
+        rule, p = compiled.rule, runner.p
+        self.rule, self.title, self.severity = rule.id, rule.title or rule.id, rule.severity or "major"
+        self.dataset = compiled.dataset
+        calendar = runner.calendars[rule.calendar].calendar if rule.calendar in runner.calendars else None
+        self.reason = Explainer(p, compiled.leaves, calendar, rule_params(p, rule)).reason(rule.require)
+        self.subject = _subject_columns(compiled)
+        self.bucket_unit = compiled.bucket_unit
+        self.bucketed = compiled.kind in ("grouped", "cadence")
+        self.fallback_period = runner.period.label
+        self.periods: dict[Any, str] = {}  # bucket start -> label; a rule has few buckets
+        self.grouped = compiled.kind == "grouped"
+        # (name, column, type) per evidence value: fields first, then aggregates by their text
+        ds = p.datasets.get(compiled.dataset)
+        self.evidence = [(name, f"__e_{name}", ds.type_of(name) if ds else None) for name in compiled.evidence]
         for leaf in compiled.leaves:
             for key in leaf.operands:
                 node = _operand_node(leaf.node, key)
                 if node is not None and isinstance(node, ast.Aggregate):
-                    value = row.get(f"__l{leaf.index}_{key}")
-                    evidence[expr_text(node)] = json_value(value, p.type_of(node))
-        if compiled.kind in ("grouped",):
+                    self.evidence.append((expr_text(node), f"__l{leaf.index}_{key}", p.type_of(node)))
+
+    def finding(self, row: dict[str, Any]) -> Finding:
+        subject = {name: fmt_value(row[column]) for name, column in self.subject}
+        if self.bucketed:
+            subject["period"] = self._period(row["__b_start"])
+        evidence = {name: json_value(row.get(column), type_) for name, column, type_ in self.evidence}
+        if self.grouped:
             rowids = list(row.get("__rowids") or [])
         else:
-            rowids = [row["__rowid"]] if row.get("__rowid") is not None else []
-        findings.append(Finding(rule.id, title, severity, _status(row), compiled.dataset, subject, message, evidence,
-                                [], len(rowids), rowids[:MAX_LOCATIONS]))
-    return findings, derived
+            rowid = row.get("__rowid")
+            rowids = [rowid] if rowid is not None else []
+        status = "pending" if row.get("__verdict") is None else "violation"
+        return Finding(self.rule, self.title, self.severity, status, self.dataset, subject, self.reason(row),
+                       evidence, [], len(rowids), rowids[:MAX_LOCATIONS])
+
+    def _period(self, start) -> str:
+        label = self.periods.get(start)
+        if label is None:
+            label = self.periods[start] = bucket_label(self.bucket_unit, start, self.fallback_period)
+        return label
 
 
-def _type(p, dataset: str, name: str) -> str | None:
-    ds = p.datasets.get(dataset)
-    return ds.type_of(name) if ds else None
+def _subject_columns(compiled: CompiledRule) -> list[tuple[str, str]]:
+    """(subject name, result column) pairs: the columns are named `__k_<name>`."""
+    return [(c[len("__k_"):], c) for c in compiled.subject]
+
+
+def _derived(compiled: CompiledRule, rows: list[dict[str, Any]]) -> list[Derived]:
+    rule = compiled.rule
+    keys = _subject_columns(compiled)
+    fields = [(d.name, f"__d_{d.name}") for d in rule.derives]
+    out: list[Derived] = []
+    for row in rows:
+        subject = {name: fmt_value(row[column]) for name, column in keys}
+        rowid = row["__rowid"]
+        out += [Derived(rule.id, compiled.dataset, subject, name, json_value(row[column]), rowid=rowid)
+                for name, column in fields]
+    return out
+
+
+def _gaps(compiled: CompiledRule, rows: list[dict[str, Any]]) -> list[Finding]:
+    rule = compiled.rule
+    title, severity = rule.title or rule.id, rule.severity or "major"
+    out = []
+    for row in rows:
+        start, end = row["gap_start"], row["gap_end"]
+        out.append(Finding(
+            rule.id, title, severity, "violation", compiled.dataset,
+            {"from": fmt_value(start), "to": fmt_value(end)},
+            f"no record covers {fmt_value(start)} to {fmt_value(end)} "
+            f"({fmt_duration((end - start).total_seconds())} uncovered)",
+            {"gap_seconds": (end - start).total_seconds()}, [], 0))
+    return out
 
 
 def _operand_node(node: ast.Expr, key: str) -> ast.Expr | None:

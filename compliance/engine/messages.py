@@ -1,16 +1,21 @@
 """Plain-words messages for findings, built from the leaf values of the requirement.
 
-Only failing rows reach this module, so building text in Python here costs nothing
-at scale. A message names the measured value, the limit and the overshoot.
+A message names the measured value, the limit and the overshoot. A rule can fail on
+hundreds of thousands of rows, so `Explainer` works out once per rule everything that
+does not depend on the row (printed expressions, types, columns to read, how each
+operand is shown) and turns the requirement into a function of the row.
 """
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from compliance.syntax import ast
 from compliance.syntax.printer import expr_text, literal_text
+
+Row = dict[str, Any]
+Reason = Callable[[Row], str]
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -33,11 +38,28 @@ def fmt_duration(seconds: float | None) -> str:
     return ("-" if neg else "") + " ".join(parts)
 
 
+def _fmt_datetime(value: dt.datetime) -> str:
+    # isoformat is several times faster than strftime and gives the same text for the
+    # naive, whole-second, four-digit-year timestamps that DuckDB returns
+    if value.microsecond or value.tzinfo is not None or value.year < 1000:
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value.isoformat(" ")
+
+
+# values whose text does not depend on the field type, by exact class; subclasses of
+# datetime and date take the isinstance path below (None and bool have none)
+_BY_CLASS: dict[type, Callable[[Any], str]] = {
+    type(None): lambda value: "missing",
+    bool: lambda value: "true" if value else "false",
+    dt.datetime: _fmt_datetime,
+    dt.date: dt.date.isoformat,
+}
+
+
 def fmt_value(value: Any, type_: str | None = None) -> str:
-    if value is None:
-        return "missing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    by_class = _BY_CLASS.get(value.__class__)
+    if by_class is not None:
+        return by_class(value)
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
@@ -66,15 +88,23 @@ def json_value(value: Any, type_: str | None = None) -> Any:
 
 
 class Explainer:
-    def __init__(self, program, leaves, row: dict[str, Any], calendar=None, as_of: dt.datetime | None = None,
-                 params: dict[str, ast.Literal] | None = None, texts: dict[int, str] | None = None):
-        self.texts = texts if texts is not None else {}  # printed expressions, shared by a rule's rows
+    """Why a rule's requirement is not true for a row: `reason(e)` returns a function
+    of the row, built once per rule; `explain(e, row)` builds and keeps it on first use."""
+
+    def __init__(self, program, leaves, calendar=None, params: dict[str, ast.Literal] | None = None):
         self.p = program
         self.leaves = {id(leaf.node): leaf for leaf in leaves}
-        self.row = row
         self.calendar = calendar
-        self.as_of = as_of
         self.params = params or {}
+        self.texts: dict[int, str] = {}  # printed expressions
+        self.reasons: dict[int, Reason] = {}
+
+    def explain(self, e: ast.Expr, row: Row) -> str:
+        """Why `e` is not true (false or pending) for `row`."""
+        reason = self.reasons.get(id(e))
+        if reason is None:
+            reason = self.reasons[id(e)] = self.reason(e)
+        return reason(row)
 
     def text(self, e: ast.Expr) -> str:
         key = id(e)
@@ -82,32 +112,45 @@ class Explainer:
             self.texts[key] = expr_text(e)
         return self.texts[key]
 
-    def value(self, e: ast.Expr) -> bool | None:
+    def truth(self, e: ast.Expr) -> Callable[[Row], bool | None]:
+        """The three-valued verdict of `e`, rebuilt from the leaf columns."""
         if isinstance(e, ast.BoolOp):
-            a, b = self.value(e.left), self.value(e.right)
+            a, b = self.truth(e.left), self.truth(e.right)
             if e.op == "and":
-                return False if (a is False or b is False) else (None if None in (a, b) else True)
-            return True if (a or b) else (None if None in (a, b) else False)
-        if isinstance(e, ast.Not):
-            v = self.value(e.operand)
-            return None if v is None else not v
-        leaf = self.leaves[id(e)]
-        return self.row.get(f"__l{leaf.index}")
+                def conj(row: Row) -> bool | None:
+                    x, y = a(row), b(row)
+                    return False if (x is False or y is False) else (None if None in (x, y) else True)
+                return conj
 
-    def explain(self, e: ast.Expr) -> str:
-        """Why `e` is not true (false or pending)."""
+            def disj(row: Row) -> bool | None:
+                x, y = a(row), b(row)
+                return True if (x or y) else (None if None in (x, y) else False)
+            return disj
+        if isinstance(e, ast.Not):
+            inner = self.truth(e.operand)
+
+            def negation(row: Row) -> bool | None:
+                v = inner(row)
+                return None if v is None else not v
+            return negation
+        column = f"__l{self.leaves[id(e)].index}"
+        return lambda row: row.get(column)
+
+    def reason(self, e: ast.Expr) -> Reason:
+        """Why `e` is not true, as a function of the row."""
         if isinstance(e, ast.BoolOp):
             if e.op == "and":
-                return "; ".join(self._and_reasons(e))
+                return self._conjunction(e)
             alternatives = self._alternatives(e)
-            first = self.explain(alternatives[0])
-            rest = [self.first_failure(a) for a in alternatives[1:]]
-            return first + "".join(f" (alternative not met: {r})" for r in rest)
+            first = self.reason(alternatives[0])
+            rest = [self._first_failure(a) for a in alternatives[1:]]
+            return lambda row: first(row) + "".join(f" (alternative not met: {r(row)})" for r in rest)
         if isinstance(e, ast.Not):
-            return f"{self.text(e.operand)} holds, but must not"
-        return self.leaf(e)
+            text = f"{self.text(e.operand)} holds, but must not"
+            return lambda row: text
+        return self._leaf(e)
 
-    def _and_reasons(self, e: ast.Expr) -> list[str]:
+    def _conjunction(self, e: ast.Expr) -> Reason:
         """Why a conjunction fails; a value already reported empty is not reported again
         as missing by the comparisons that use it."""
         parts: list[ast.Expr] = []
@@ -119,126 +162,171 @@ class Explainer:
             else:
                 parts.append(x)
         flatten(e)
-        empty: set[str] = set()
-        out = []
-        for part in parts:
-            if self.value(part) is True:
-                continue
-            if isinstance(part, ast.IsSet) and not part.empty:
-                empty.add(self.text(part.operand))
-            elif isinstance(part, ast.Compare) and self.text(part.left) in empty:
-                continue
-            out.append(self.explain(part))
-        return out
+        # per part: its verdict, the value it reports empty, the value it compares, its reason
+        plan = [(self.truth(part),
+                 self.text(part.operand) if isinstance(part, ast.IsSet) and not part.empty else None,
+                 self.text(part.left) if isinstance(part, ast.Compare) else None,
+                 self.reason(part)) for part in parts]
+
+        def reasons(row: Row) -> str:
+            empty: set[str] = set()
+            out = []
+            for truth, reports_empty, compares, reason in plan:
+                if truth(row) is True:
+                    continue
+                if reports_empty is not None:
+                    empty.add(reports_empty)
+                elif compares is not None and compares in empty:
+                    continue
+                out.append(reason(row))
+            return "; ".join(out)
+        return reasons
 
     def _alternatives(self, e: ast.Expr) -> list[ast.Expr]:
         if isinstance(e, ast.BoolOp) and e.op == "or":
             return self._alternatives(e.left) + self._alternatives(e.right)
         return [e]
 
-    def first_failure(self, e: ast.Expr) -> str:
+    def _first_failure(self, e: ast.Expr) -> Reason:
         """The first reason an alternative is not met (the rest of it is moot)."""
-        if isinstance(e, ast.BoolOp) and e.op == "and":
-            for child in (e.left, e.right):
-                if self.value(child) is not True:
-                    return self.first_failure(child)
-        return self.explain(e)
+        whole = self.reason(e)
+        if not (isinstance(e, ast.BoolOp) and e.op == "and"):
+            return whole
+        children = [(self.truth(child), self._first_failure(child)) for child in (e.left, e.right)]
 
-    def _operand(self, leaf, key: str, node: ast.Expr) -> Any:
-        col = f"__l{leaf.index}_{key}"
-        if col in self.row:
-            value = self.row[col]
-            return float(value) if isinstance(value, Decimal) else value
-        if isinstance(node, ast.Literal):
-            return node.value
-        return None
+        def first_failure(row: Row) -> str:
+            for truth, failure in children:
+                if truth(row) is not True:
+                    return failure(row)
+            return whole(row)
+        return first_failure
 
-    def _show(self, node: ast.Expr, value: Any) -> str:
+    def _operand(self, leaf, key: str, node: ast.Expr) -> Callable[[Row], Any]:
+        """An operand's value: its column when the query has one, else the literal."""
+        if key in leaf.operands:
+            column = f"__l{leaf.index}_{key}"
+
+            def read(row: Row) -> Any:
+                value = row[column]
+                return float(value) if isinstance(value, Decimal) else value
+            return read
+        constant = node.value if isinstance(node, ast.Literal) else None
+        return lambda row: constant
+
+    def _show(self, node: ast.Expr) -> Callable[[Any], str]:
+        """How a value of `node` reads in a message."""
         t = self.p.type_of(node)
         if isinstance(node, ast.Literal):
-            if node.kind == "percent":
-                return literal_text(node)
-            return literal_text(node) if node.kind in ("duration", "string") else fmt_value(value, t)
+            if node.kind in ("percent", "duration", "string"):
+                text = literal_text(node)
+                return lambda value: text
+            return lambda value: fmt_value(value, t)
         if isinstance(node, ast.Ref) and node.name in self.params and self.p.refs.get(id(node)) \
                 and self.p.refs[id(node)].kind == "param":
-            lit = self.params[node.name]
-            return literal_text(lit)
-        if t == "number" and isinstance(value, float) and isinstance(node, ast.Aggregate) and node.func == "share":
-            return f"{value:.1%}"
-        return fmt_value(value, t)
+            text = literal_text(self.params[node.name])
+            return lambda value: text
+        if t == "number" and isinstance(node, ast.Aggregate) and node.func == "share":
+            return lambda value: f"{value:.1%}" if isinstance(value, float) else fmt_value(value, t)
+        return lambda value: fmt_value(value, t)
 
-    def leaf(self, e: ast.Expr) -> str:
+    def _leaf(self, e: ast.Expr) -> Reason:
         leaf = self.leaves[id(e)]
         if isinstance(e, ast.Within):
             return self._within(e, leaf)
         if isinstance(e, ast.Compare):
-            lv = self._operand(leaf, "left", e.left)
-            rv = self._operand(leaf, "right", e.right)
-            left = self.text(e.left)
-            if lv is None and not isinstance(e.left, ast.Literal):
-                return f"{left} is missing; expected {e.op} {self._show(e.right, rv)}"
-            text = f"{left} is {self._show(e.left, lv)}; expected {e.op} {self._show(e.right, rv)}"
-            over = self._overshoot(e, lv, rv)
-            return text + (f"; {over}" if over else "")
-        if isinstance(e, ast.InList):
-            v = self._operand(leaf, "value", e.operand)
-            items = ", ".join(self.text(i) for i in e.items)
-            want = "none of" if e.negated else "one of"
-            return f"{self.text(e.operand)} is {self._show(e.operand, v)}; expected {want} {items}"
-        if isinstance(e, ast.IsSet):
-            v = self._operand(leaf, "value", e.operand)
-            if e.empty:
-                return f"{self.text(e.operand)} is {self._show(e.operand, v)}; expected empty"
-            return f"{self.text(e.operand)} is empty; expected a value"
+            return self._compare(e, leaf)
+        if isinstance(e, (ast.InList, ast.IsSet)):
+            value, show = self._operand(leaf, "value", e.operand), self._show(e.operand)
+            head = f"{self.text(e.operand)} is "
+            if isinstance(e, ast.InList):
+                items = ", ".join(self.text(i) for i in e.items)
+                tail = f"; expected {'none of' if e.negated else 'one of'} {items}"
+            elif e.empty:
+                tail = "; expected empty"
+            else:
+                text = f"{self.text(e.operand)} is empty; expected a value"
+                return lambda row: text
+            return lambda row: head + show(value(row)) + tail
         if isinstance(e, ast.Matches):
-            v = self._operand(leaf, "value", e.operand)
-            return f"{self.text(e.operand)} {fmt_value(v)!s} does not match {self.text(e.pattern)}"
+            value = self._operand(leaf, "value", e.operand)
+            head, tail = f"{self.text(e.operand)} ", f" does not match {self.text(e.pattern)}"
+            return lambda row: head + fmt_value(value(row)) + tail
         if isinstance(e, ast.Ref):
-            v = self._operand(leaf, "value", e)
-            return f"{e.dotted()} is {fmt_value(v)}; expected true"
+            value = self._operand(leaf, "value", e)
+            head = f"{e.dotted()} is "
+            return lambda row: head + fmt_value(value(row)) + "; expected true"
         if isinstance(e, ast.Call) and e.name == "unique":
-            return f"{self.text(e)} does not hold: another record shares these values"
-        return f"{self.text(e)} does not hold"
+            text = f"{self.text(e)} does not hold: another record shares these values"
+        else:
+            text = f"{self.text(e)} does not hold"
+        return lambda row: text
 
-    def _overshoot(self, e: ast.Compare, lv: Any, rv: Any) -> str:
-        if not isinstance(lv, (int, float)) or not isinstance(rv, (int, float)) or isinstance(lv, bool):
-            return ""
+    def _compare(self, e: ast.Compare, leaf) -> Reason:
+        left_value, right_value = self._operand(leaf, "left", e.left), self._operand(leaf, "right", e.right)
+        show_left, show_right = self._show(e.left), self._show(e.right)
+        left, op = self.text(e.left), e.op
+        may_be_missing = not isinstance(e.left, ast.Literal)
+        overshoot = self._overshoot(e)
+
+        def compare(row: Row) -> str:
+            lv, rv = left_value(row), right_value(row)
+            if lv is None and may_be_missing:
+                return f"{left} is missing; expected {op} {show_right(rv)}"
+            text = f"{left} is {show_left(lv)}; expected {op} {show_right(rv)}"
+            over = overshoot(lv, rv)
+            return text + (f"; {over}" if over else "")
+        return compare
+
+    def _overshoot(self, e: ast.Compare) -> Callable[[Any, Any], str]:
         t = self.p.type_of(e.left)
-        diff = lv - rv
-        if isinstance(e.left, ast.Aggregate) and e.left.func == "share":
-            points = abs(diff) * 100
-            if (e.op in ("<", "<=") and diff > 0) or (e.op in (">", ">=") and diff < 0):
-                return f"{'over' if diff > 0 else 'short'} by {points:.1f} percentage points"
-            return ""
-        if e.op in ("<", "<=") and diff > 0:
-            return f"over by {fmt_value(diff, t) if t == 'duration' else _num(diff)}"
-        if e.op in (">", ">=") and diff < 0:
-            return f"short by {fmt_value(-diff, t) if t == 'duration' else _num(-diff)}"
-        return ""
+        share = isinstance(e.left, ast.Aggregate) and e.left.func == "share"
+        below, above = e.op in ("<", "<="), e.op in (">", ">=")
 
-    def _within(self, e: ast.Within, leaf) -> str:
-        target = self.row.get(f"__l{leaf.index}_target")
-        start = self.row.get(f"__l{leaf.index}_start")
-        elapsed = self.row.get(f"__l{leaf.index}_elapsed")
-        limit = self.row.get(f"__l{leaf.index}_limit")
+        def overshoot(lv: Any, rv: Any) -> str:
+            if not isinstance(lv, (int, float)) or not isinstance(rv, (int, float)) or isinstance(lv, bool):
+                return ""
+            diff = lv - rv
+            if share:
+                points = abs(diff) * 100
+                if (below and diff > 0) or (above and diff < 0):
+                    return f"{'over' if diff > 0 else 'short'} by {points:.1f} percentage points"
+                return ""
+            if below and diff > 0:
+                return f"over by {fmt_value(diff, t) if t == 'duration' else _num(diff)}"
+            if above and diff < 0:
+                return f"short by {fmt_value(-diff, t) if t == 'duration' else _num(-diff)}"
+            return ""
+        return overshoot
+
+    def _within(self, e: ast.Within, leaf) -> Reason:
+        verdict = f"__l{leaf.index}"
+        target_col, start_col, elapsed_col, limit_col = (f"{verdict}_{k}" for k in ("target", "start", "elapsed", "limit"))
         working = self.p.type_of(e.limit) == "working"
-        limit_text = self._show(e.limit, limit)
+        show_limit = self._show(e.limit)
         if working:
             lit = e.limit if isinstance(e.limit, ast.Literal) else self.params.get(getattr(e.limit, "name", ""))
-            limit_text = literal_text(lit) if lit is not None else fmt_duration(limit)
+            fixed = literal_text(lit) if lit is not None else None
+            show_limit = (lambda limit: fixed) if fixed is not None else fmt_duration
         kind = " of working time" if working else ""
         t_name, s_name = self.text(e.target), self.text(e.start)
-        if start is None:
-            return f"{s_name} is missing, so {t_name} cannot be timed"
-        if target is not None:
-            late = (elapsed or 0) - (limit or 0)
-            return (f"{t_name} came {fmt_duration(elapsed)}{kind} after {s_name}; limit {limit_text}; "
-                    f"late by {fmt_duration(late)}")
-        deadline = self._deadline(start, limit, working)
-        due = f" ({fmt_value(deadline)})" if deadline else ""
-        if self.row.get(f"__l{leaf.index}") is None:
-            return f"no {t_name} yet; due within {limit_text} after {s_name}{due}"
-        return f"no {t_name}; the deadline{due}, {limit_text} after {s_name}, has passed"
+        no_start = f"{s_name} is missing, so {t_name} cannot be timed"
+
+        def within(row: Row) -> str:
+            target, start = row.get(target_col), row.get(start_col)
+            elapsed, limit = row.get(elapsed_col), row.get(limit_col)
+            limit_text = show_limit(limit)
+            if start is None:
+                return no_start
+            if target is not None:
+                late = (elapsed or 0) - (limit or 0)
+                return (f"{t_name} came {fmt_duration(elapsed)}{kind} after {s_name}; limit {limit_text}; "
+                        f"late by {fmt_duration(late)}")
+            deadline = self._deadline(start, limit, working)
+            due = f" ({fmt_value(deadline)})" if deadline else ""
+            if row.get(verdict) is None:
+                return f"no {t_name} yet; due within {limit_text} after {s_name}{due}"
+            return f"no {t_name}; the deadline{due}, {limit_text} after {s_name}, has passed"
+        return within
 
     def _deadline(self, start: dt.datetime, limit: float | None, working: bool) -> dt.datetime | None:
         if limit is None or not isinstance(start, dt.datetime):
