@@ -13,12 +13,15 @@ from typing import TextIO
 
 from .labels import locations_label, subject_label
 from .model import Finding, RunResult
-from .sanitize import neutralise_formula
+from .sanitize import neutralise_formulas
 
 BINARY = False
 BOM = "\ufeff"
 COLUMNS = ("rule", "title", "severity", "status", "dataset", "subject", "message",
            "file", "row", "sheet", "other_locations", "evidence")
+
+# one encoder for every row: json.dumps with options builds a new one per call
+_evidence = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 def _row(finding: Finding) -> list[str]:
@@ -30,7 +33,7 @@ def _row(finding: Finding) -> list[str]:
         str(first.row) if first else "",
         (first.sheet or "") if first else "",
         locations_label(finding, skip=1),
-        json.dumps(finding.evidence, ensure_ascii=False, separators=(",", ":")),
+        _evidence(finding.evidence),
     ]
 
 
@@ -38,5 +41,4 @@ def render(result: RunResult, stream: TextIO) -> None:
     stream.write(BOM)
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for finding in result.findings:
-        writer.writerow([neutralise_formula(cell) for cell in _row(finding)])
+    writer.writerows(neutralise_formulas(_row(finding)) for finding in result.findings)

@@ -3,21 +3,23 @@
 Chinese text is written as is rather than as \\u escapes so the file stays readable;
 key order follows the record so diffs between runs stay small. The long lists
 (findings, rejections, duplicates, derived values) hold one item per line and are
-streamed item by item: easy to grep and diff, written by the C encoder, and a run with
-a million findings never holds a second copy of them as plain data.
+streamed a batch of items at a time: easy to grep and diff, written by the C encoder,
+and a run with a million findings never holds a second copy of them as plain data.
 """
 from __future__ import annotations
 
 import json
-from typing import Any, TextIO
+from itertools import islice
+from typing import TextIO
 
 from .model import RunResult
 
 BINARY = False
+BATCH = 1000  # items encoded before one write
 
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+# One encoder for every item (json.dumps with options builds a new one per call). Items
+# are fresh trees of plain data, so the check for circular references is not needed.
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), check_circular=False).encode
 
 
 def render(result: RunResult, stream: TextIO) -> None:
@@ -31,9 +33,10 @@ def render(result: RunResult, stream: TextIO) -> None:
     for i, key in enumerate(names):
         end = ",\n" if i < len(names) - 1 else "\n"
         stream.write(f'  "{key}": [')
-        first = True
-        for item in lists[key]:
-            stream.write(("\n    " if first else ",\n    ") + _compact(item))
-            first = False
-        stream.write(f"]{end}" if first else f"\n  ]{end}")
+        items = map(_compact, lists[key])
+        lead = "\n    "
+        while batch := list(islice(items, BATCH)):
+            stream.write(lead + ",\n    ".join(batch))
+            lead = ",\n    "
+        stream.write(f"]{end}" if lead == "\n    " else f"\n  ]{end}")
     stream.write("}\n")

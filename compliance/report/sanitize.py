@@ -28,6 +28,12 @@ def neutralise_formula(text: str) -> str:
     return "'" + text if is_formula_like(text) else text
 
 
+def neutralise_formulas(cells: list[str]) -> list[str]:
+    """`neutralise_formula` for a whole row, without a call per cell (reports write
+    hundreds of thousands of rows)."""
+    return ["'" + text if text.startswith(FORMULA_TRIGGERS) else text for text in cells]
+
+
 def xml_safe(text: str) -> str:
     """Drop characters that would make the document invalid XML."""
     return _NOT_XML.sub("", text)
@@ -35,4 +41,5 @@ def xml_safe(text: str) -> str:
 
 def one_line(text: str) -> str:
     """Replace control characters (newlines, escapes) with spaces for terminal cells."""
-    return _CONTROL.sub(" ", text)
+    # control characters are never printable, so most text skips the regex
+    return text if text.isprintable() else _CONTROL.sub(" ", text)
