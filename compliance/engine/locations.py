@@ -17,6 +17,7 @@ def single_origin(runner, name: str) -> tuple[str, str | None] | None:
         cache[name] = rows[0] if len(rows) == 1 else None
     return cache[name]
 
+
 def attach_locations(runner, findings, derived) -> None:
     wanted: dict[str, set[int]] = {}
     for f in findings:
@@ -24,22 +25,24 @@ def attach_locations(runner, findings, derived) -> None:
             wanted.setdefault(f.dataset, set()).update(f.rowids)
     for d in derived:
         wanted.setdefault(d.dataset, set()).add(d.rowid)
-    where: dict[tuple[str, int], Location] = {}
-    for name, ids in wanted.items():
-        origin = single_origin(runner, name)
-        if origin is not None:  # one file (and sheet): the row id is the row number
-            file, sheet = origin
-            where.update(((name, i), Location(file, int(i), sheet)) for i in ids)
-            continue
-        runner.con.execute("CREATE OR REPLACE TEMP TABLE __want (__rowid BIGINT)")
-        runner.con.execute("INSERT INTO __want SELECT unnest(?::BIGINT[])", [sorted(ids)])
-        for rowid, file, row, sheet in runner.con.execute(
-                f"SELECT t.__rowid, t.__file, t.__row, t.__sheet FROM {_ident('t_' + name)} t "
-                f"JOIN __want w ON t.__rowid = w.__rowid").fetchall():
-            where[(name, rowid)] = Location(file, int(row), sheet)
+    where = {name: _locations(runner, name, ids) for name, ids in wanted.items()}  # dataset -> row id -> location
     for f in findings:
-        f.locations = [where[(f.dataset, r)] for r in f.rowids if (f.dataset, r) in where]
-        f.rowids = []
+        if f.rowids:
+            at = where[f.dataset]
+            f.locations = [at[r] for r in f.rowids if r in at]
+            f.rowids = []
     for d in derived:
-        d.location = where.get((d.dataset, d.rowid))
+        d.location = where[d.dataset].get(d.rowid)
         d.rowid = None
+
+
+def _locations(runner, name: str, ids: set[int]) -> dict[int, Location]:
+    origin = single_origin(runner, name)
+    if origin is not None:  # one file (and sheet): the row id is the row number
+        file, sheet = origin
+        return {i: Location(file, int(i), sheet) for i in ids}
+    runner.con.execute("CREATE OR REPLACE TEMP TABLE __want (__rowid BIGINT)")
+    runner.con.execute("INSERT INTO __want SELECT unnest(?::BIGINT[])", [sorted(ids)])
+    return {rowid: Location(file, int(row), sheet) for rowid, file, row, sheet in runner.con.execute(
+        f"SELECT t.__rowid, t.__file, t.__row, t.__sheet FROM {_ident('t_' + name)} t "
+        f"JOIN __want w ON t.__rowid = w.__rowid").fetchall()}
