@@ -66,9 +66,9 @@ def not_null(e: exp.Expression) -> exp.Not:
 def case(*whens: tuple[exp.Expression, exp.Expression], default: exp.Expression | None = None) -> exp.Case:
     c = exp.Case()
     for cond, value in whens:
-        c = c.when(cond, value)
+        c = c.when(cond, value, copy=False)
     if default is not None:
-        c = c.else_(default)
+        c = c.else_(default, copy=False)
     return c
 
 
@@ -285,8 +285,8 @@ class ExprCompiler:
             s, e_ = col(f"s{i}", alias), col(f"e{i}", alias)
             part = fn("greatest", exp.Literal.number(0), exp.Sub(this=fn("least", secs, e_), expression=s))
             total = exp.Add(this=total, expression=part)
-        query = exp.select(total).from_(exp.to_table(table.table).as_(alias)).where(
-            exp.EQ(this=col("day", alias), expression=cast(ts, "DATE")))
+        query = exp.select(total).from_(exp.to_table(table.table).as_(alias), copy=False).where(
+            exp.EQ(this=col("day", alias), expression=cast(ts, "DATE")), copy=False)
         return exp.Subquery(this=query)
 
     # ------------------------------------------------------------------ calls
@@ -392,7 +392,7 @@ class ExprCompiler:
         where = conds[0]
         for c in conds[1:]:
             where = exp.And(this=where, expression=c)
-        query = exp.select(agg).from_(exp.to_table(f"v_{dataset}").as_(alias)).where(where)
+        query = exp.select(agg).from_(exp.to_table(f"v_{dataset}").as_(alias), copy=False).where(where, copy=False)
         sub = exp.Subquery(this=query)
         return coalesce(sub, exp.Literal.number(0)) if e.func == "count" else sub
 

@@ -88,12 +88,12 @@ class RuleCompiler:
             name = f"__l{leaf.index}"
             if isinstance(e, ast.Within):
                 parts = comp.within_parts(e)
-                cols.append(comp.compile(e).as_(name))
+                cols.append(comp.compile(e).as_(name, copy=False))
                 for key in ("target", "start", "elapsed", "limit"):
                     cols.append(parts[key].as_(f"{name}_{key}"))
                     leaf.operands.append(key)
                 continue
-            cols.append(comp.truth(e).as_(name))
+            cols.append(comp.truth(e).as_(name, copy=False))
             operands: list[tuple[str, ast.Expr]] = []
             if isinstance(e, ast.Compare):
                 operands = [("left", e.left), ("right", e.right)]
@@ -106,7 +106,7 @@ class RuleCompiler:
                     continue
                 sql = comp.compile(node)
                 if isinstance(node, ast.Aggregate) or not isinstance(sql, exp.Subquery):
-                    cols.append(sql.as_(f"{name}_{key}"))
+                    cols.append(sql.as_(f"{name}_{key}", copy=False))
                     leaf.operands.append(key)
         return cols
 
@@ -125,10 +125,10 @@ class RuleCompiler:
 
     def _outer(self, inner: exp.Select, require: ast.Expr, leaves: list[Leaf], order: list[str]) -> exp.Select:
         verdict = self._verdict(require, leaves, "q")
-        return (exp.select(exp.Star(), verdict.copy().as_("__verdict"))
-                .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("q"))))
-                .where(exp.Not(this=paren(exp.Is(this=paren(verdict), expression=exp.true()))))
-                .order_by(*[col(o, "q") for o in order]))
+        return (exp.select(exp.Star(), verdict.copy().as_("__verdict", copy=False))
+                .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("q"))), copy=False)
+                .where(exp.Not(this=paren(exp.Is(this=paren(verdict), expression=exp.true()))), copy=False)
+                .order_by(*[col(o, "q") for o in order], copy=False))
 
     def _evidence_fields(self, rule: ast.Rule, dataset: str) -> list[str]:
         ds = self.p.datasets[dataset]
@@ -168,12 +168,12 @@ class RuleCompiler:
         cols += [col(k, "r").as_(f"__k_{k}") for k in ds.key]
         cols += [col(f, "r").as_(f"__e_{f}") for f in evidence]
         cols += self._leaf_columns(leaves, comp)
-        cols.append(self._in_period(ds_name, "r").as_("__in_period"))
-        inner = exp.select(*cols).from_(exp.to_table(f"v_{ds_name}").as_("r")).where(
-            self._scope(comp, rule.scope.where))
+        cols.append(self._in_period(ds_name, "r").as_("__in_period", copy=False))
+        inner = exp.select(*cols).from_(exp.to_table(f"v_{ds_name}").as_("r"), copy=False).where(
+            self._scope(comp, rule.scope.where), copy=False)
         # windows (unique()) see every record in scope; the period filter comes after them
         filtered = exp.select(exp.Star()).from_(exp.Subquery(this=inner, alias=exp.TableAlias(
-            this=exp.to_identifier("p")))).where(col("__in_period", "p"))
+            this=exp.to_identifier("p"))), copy=False).where(col("__in_period", "p"), copy=False)
         sql = self._outer(filtered, rule.require, leaves, [f"__k_{k}" for k in ds.key] + ["__rowid"])
         return CompiledRule(rule, "record", ds_name, sql, leaves, [f"__k_{k}" for k in ds.key], evidence)
 
@@ -190,8 +190,8 @@ class RuleCompiler:
         else:
             start, end = lit(self.period.start), lit(self.period.end)
         select += [start.as_("__b_start"), end.as_("__b_end")]
-        scoped = exp.select(*select).from_(exp.to_table(f"v_{ds_name}").as_("r")).where(
-            _and([self._scope(pre, rule.scope.where), self._in_period(ds_name, "r", anchor)]))
+        scoped = exp.select(*select).from_(exp.to_table(f"v_{ds_name}").as_("r"), copy=False).where(
+            _and([self._scope(pre, rule.scope.where), self._in_period(ds_name, "r", anchor)]), copy=False)
         ctx = self.ctx(rule, "g", ds_name)
         ctx.bucket = Bucket(col("__b_start", "g"), col("__b_end", "g"))
         comp = ExprCompiler(ctx)
@@ -201,8 +201,9 @@ class RuleCompiler:
         cols += [col("__b_start", "g").as_("__b_start"), col("__b_end", "g").as_("__b_end")]
         cols += self._leaf_columns(leaves, comp)
         cols += [fn("list_sort", fn("list", col("__rowid", "g"))).as_("__rowids")]
-        inner = (exp.select(*cols).from_(exp.Subquery(this=scoped, alias=exp.TableAlias(this=exp.to_identifier("g"))))
-                 .group_by(*[col(n, "g") for n in group_names], col("__b_start", "g"), col("__b_end", "g")))
+        inner = (exp.select(*cols).from_(exp.Subquery(this=scoped, alias=exp.TableAlias(this=exp.to_identifier("g"))),
+                                          copy=False)
+                 .group_by(*[col(n, "g") for n in group_names], col("__b_start", "g"), col("__b_end", "g"), copy=False))
         order = [f"__k_{n}" for n in group_names] + ["__b_start"]
         sql = self._outer(inner, rule.require, leaves, order)
         return CompiledRule(rule, "grouped", ds_name, sql, leaves, [f"__k_{n}" for n in group_names], [],
@@ -237,8 +238,8 @@ class RuleCompiler:
                 this=exp.to_identifier("b"), columns=[exp.to_identifier(c) for c in columns]))
         else:  # an empty period: no buckets
             values = exp.select(*[cast(exp.Null(), "TIMESTAMP").as_(c) for c in columns]).where(exp.false()).subquery("b")
-        inner = (exp.select(*cols).from_(exp.to_table(f"v_{ds_name}").as_("m"))
-                 .join(values, join_type="cross").where(self._scope(comp, rule.every.where)))
+        inner = (exp.select(*cols).from_(exp.to_table(f"v_{ds_name}").as_("m"), copy=False)
+                 .join(values, join_type="cross", copy=False).where(self._scope(comp, rule.every.where), copy=False))
         sql = self._outer(inner, rule.require, leaves, [f"__k_{k}" for k in ds.key] + ["__b_start"])
         return CompiledRule(rule, "cadence", ds_name, sql, leaves, [f"__k_{k}" for k in ds.key], [],
                             bucket_unit=unit)
@@ -253,9 +254,9 @@ class RuleCompiler:
         is_to = exp.And(this=exp.Not(this=paren(is_from.copy())), expression=coalesce(pre.compile(w.end), exp.false()))
         msgs = (exp.select(col("__rowid", "r").as_("__rowid"), col(w.by, "r").as_("__p"),
                            col(ds.anchor, "r").as_("__t"), is_from.as_("__is_from"), is_to.as_("__is_to"))
-                .from_(exp.to_table(f"v_{ds_name}").as_("r"))
+                .from_(exp.to_table(f"v_{ds_name}").as_("r"), copy=False)
                 .where(_and([self._scope(pre, rule.scope.where), not_null(col(ds.anchor, "r")),
-                             exp.Or(this=paren(is_from.copy()), expression=paren(is_to.copy()))])))
+                             exp.Or(this=paren(is_from.copy()), expression=paren(is_to.copy()))]), copy=False))
         order = [col("__t"), col("__is_to"), col("__rowid")]
 
         def window(func: exp.Expression, frame: str | None) -> exp.Window:
@@ -273,15 +274,16 @@ class RuleCompiler:
             window(exp.Anonymous(this="lag", expressions=[col("__is_from")]), None).as_("__prev_from"),
             window(exp.Anonymous(this="bool_or", expressions=[col("__is_to")]), "before").as_("__to_before"),
             window(exp.Min(this=case((col("__is_to"), col("__t")))), "after").as_("__next_to"),
-        ).from_(exp.Subquery(this=msgs, alias=exp.TableAlias(this=exp.to_identifier("m"))))
+        ).from_(exp.Subquery(this=msgs, alias=exp.TableAlias(this=exp.to_identifier("m"))), copy=False)
         waits = exp.select(
             col("__rowid").as_("__rowid"), col("__p").as_(w.by), col("__t").as_("wait_start"),
             col("__next_to").as_("wait_end"), coalesce(col("__to_before"), exp.false()).as_("after_reply"),
             exp.Window(this=exp.RowNumber(), partition_by=[col("__p")],
                        order=exp.Order(expressions=[exp.Ordered(this=col("__t")), exp.Ordered(this=col("__rowid"))])
                        ).as_("wait_number"),
-        ).from_(exp.Subquery(this=ordered, alias=exp.TableAlias(this=exp.to_identifier("o")))).where(
-            exp.And(this=col("__is_from"), expression=exp.Not(this=coalesce(col("__prev_from"), exp.false()))))
+        ).from_(exp.Subquery(this=ordered, alias=exp.TableAlias(this=exp.to_identifier("o"))), copy=False).where(
+            exp.And(this=col("__is_from"), expression=exp.Not(this=coalesce(col("__prev_from"), exp.false()))),
+            copy=False)
         ctx = self.ctx(rule, "w", None)
         ctx.names_alias = "w"
         comp = ExprCompiler(ctx)
@@ -294,7 +296,7 @@ class RuleCompiler:
                 col("wait_number", "w").as_("__e_wait_number")]
         cols += self._leaf_columns(leaves, comp)
         inner = exp.select(*cols).from_(exp.Subquery(this=waits, alias=exp.TableAlias(
-            this=exp.to_identifier("w")))).where(_and(conds))
+            this=exp.to_identifier("w"))), copy=False).where(_and(conds), copy=False)
         sql = self._outer(inner, rule.require, leaves, [f"__k_{w.by}", "__k_wait_start"])
         return CompiledRule(rule, "sequence", ds_name, sql, leaves, [f"__k_{w.by}", "__k_wait_start"],
                             ["wait_end", "wait_number"])
@@ -307,27 +309,28 @@ class RuleCompiler:
         r1 = lit(min(self.period.end, self.as_of))
         s, e = comp.compile(rule.cover.start), comp.compile(rule.cover.end)
         iv = (exp.select(fn("greatest", s, r0).as_("s"), fn("least", e, r1).as_("e"), col("__rowid", "r").as_("__rowid"))
-              .from_(exp.to_table(f"v_{ds_name}").as_("r"))
+              .from_(exp.to_table(f"v_{ds_name}").as_("r"), copy=False)
               .where(_and([self._scope(comp, rule.scope.where), not_null(s.copy()), not_null(e.copy()),
                            exp.GT(this=e.copy(), expression=r0.copy()), exp.LT(this=s.copy(), expression=r1.copy()),
-                           exp.GT(this=e.copy(), expression=s.copy())])))
+                           exp.GT(this=e.copy(), expression=s.copy())]), copy=False))
         prev_end = exp.Window(this=exp.Max(this=col("e")), order=exp.Order(expressions=[
             exp.Ordered(this=col("s")), exp.Ordered(this=col("e"))]),
             spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
                                 end=exp.Literal.number(1), end_side="PRECEDING"))
         ordered = exp.select(col("s"), col("e"), prev_end.as_("prev_end")).from_(
-            exp.Subquery(this=iv, alias=exp.TableAlias(this=exp.to_identifier("iv"))))
+            exp.Subquery(this=iv, alias=exp.TableAlias(this=exp.to_identifier("iv"))), copy=False)
         start_of_gap = coalesce(col("prev_end"), r0.copy())
         inner_gaps = exp.select(start_of_gap.as_("gap_start"), col("s").as_("gap_end")).from_(
-            exp.Subquery(this=ordered, alias=exp.TableAlias(this=exp.to_identifier("o")))).where(
-            exp.GT(this=col("s"), expression=start_of_gap.copy()))
+            exp.Subquery(this=ordered, alias=exp.TableAlias(this=exp.to_identifier("o"))), copy=False).where(
+            exp.GT(this=col("s"), expression=start_of_gap.copy()), copy=False)
         last_end = coalesce(exp.Subquery(this=exp.select(exp.Max(this=col("e"))).from_(
             exp.Subquery(this=iv.copy(), alias=exp.TableAlias(this=exp.to_identifier("iv2"))))), r0.copy())
         tail = exp.select(last_end.as_("gap_start"), r1.copy().as_("gap_end")).where(
             exp.LT(this=last_end.copy(), expression=r1.copy()))
         union = exp.union(inner_gaps, tail, distinct=False)
         sql = exp.select(col("gap_start"), col("gap_end")).from_(
-            exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("gaps")))).order_by(col("gap_start"))
+            exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("gaps"))), copy=False).order_by(
+            col("gap_start"), copy=False)
         return CompiledRule(rule, "coverage", ds_name, sql, [], ["gap_start", "gap_end"], [])
 
     # ------------------------------------------------------------------ derive
@@ -337,7 +340,7 @@ class RuleCompiler:
         comp = ExprCompiler(self.ctx(rule, "r", ds_name))
         cols = [col("__rowid", "r").as_("__rowid")] + [col(k, "r").as_(f"__k_{k}") for k in ds.key]
         cols += [col(d.name, "r").as_(f"__d_{d.name}") for d in rule.derives]
-        sql = (exp.select(*cols).from_(exp.to_table(f"v_{ds_name}").as_("r"))
-               .where(_and([self._scope(comp, rule.scope.where), self._in_period(ds_name, "r")]))
-               .order_by(*[col(f"__k_{k}") for k in ds.key], col("__rowid")))
+        sql = (exp.select(*cols).from_(exp.to_table(f"v_{ds_name}").as_("r"), copy=False)
+               .where(_and([self._scope(comp, rule.scope.where), self._in_period(ds_name, "r")]), copy=False)
+               .order_by(*[col(f"__k_{k}") for k in ds.key], col("__rowid"), copy=False))
         return CompiledRule(rule, "derive", ds_name, sql, [], [f"__k_{k}" for k in ds.key], [])
