@@ -55,6 +55,19 @@ def coalesce(*args: exp.Expression) -> exp.Coalesce:
     return exp.Coalesce(this=args[0], expressions=list(args[1:]))
 
 
+def filter_form(e: exp.Expression) -> exp.Expression:
+    """`e` for a WHERE clause, where NULL and FALSE both drop the row: COALESCE(x,
+    FALSE) is just x there (also under AND and OR, not under NOT). Plain comparisons
+    let DuckDB filter while it scans (zone maps, dictionaries) instead of afterwards."""
+    if isinstance(e, exp.Coalesce) and len(e.expressions) == 1 and e.expressions[0] == exp.false():
+        return filter_form(e.this)
+    if isinstance(e, (exp.And, exp.Or)):
+        return e.__class__(this=filter_form(e.this), expression=filter_form(e.expression))
+    if isinstance(e, exp.Paren):
+        return exp.Paren(this=filter_form(e.this))
+    return e
+
+
 def is_null(e: exp.Expression) -> exp.Is:
     return exp.Is(this=e, expression=exp.Null())
 

@@ -15,7 +15,7 @@ from sqlglot import exp
 from compliance.check.checker import rule_params
 from compliance.check.program import Program
 from compliance.compile.expr import (
-    Bucket, CalendarTable, Ctx, ExprCompiler, case, cast, coalesce, col, fn, lit, not_null, paren,
+    Bucket, CalendarTable, Ctx, ExprCompiler, case, cast, coalesce, col, filter_form, fn, lit, not_null, paren,
 )
 from compliance.compile.periods import Period, bucket_bounds_sql, buckets
 from compliance.syntax import ast
@@ -155,7 +155,7 @@ class RuleCompiler:
                        expression=exp.LT(this=a, expression=lit(self.period.end)))
 
     def _scope(self, comp: ExprCompiler, where: ast.Expr | None) -> exp.Expression:
-        return coalesce(comp.truth(where), exp.false()) if where is not None else exp.true()
+        return filter_form(comp.truth(where)) if where is not None else exp.true()
 
     # ------------------------------------------------------------------ record
     def _record(self, rule: ast.Rule) -> CompiledRule:
