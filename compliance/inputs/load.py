@@ -13,7 +13,6 @@ from .mapping import DatasetMapping
 from .paths import check_file, file_format, split_sheet
 from .table import RawTable, Shape, build_table
 from .textfile import check_encoding
-from .workbook import load_workbook
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, dataset: str, spec: str, table: str,
@@ -43,6 +42,8 @@ def load_raw(con: duckdb.DuckDBPyConnection, dataset: str, spec: str, table: str
                               mapping=mapping, shape=shape)
     try:
         if fmt == "xlsx":
+            from .workbook import load_workbook  # openpyxl is a slow import: only for workbooks
+
             return load_workbook(path, path, sheet or mapping.sheet, build)
         if fmt in ("json", "jsonl"):
             return load_json(con, path, path, encoding, build)

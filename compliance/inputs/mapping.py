@@ -9,14 +9,16 @@ import json
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import jsonschema
 import yaml
 
 from .errors import InputError, first_line
 from .textfile import check_encoding
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA_PATH = Path(__file__).with_name("mapping.schema.json")
 NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"  # dataset and field names, as in the schema
@@ -50,6 +52,8 @@ def load_mapping(path: str) -> dict[str, DatasetMapping]:
 
 
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # only runs that bring a mapping file need it (a slow import)
+
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
 

@@ -33,7 +33,9 @@ TERMINAL_NAMES = {
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     text = resources.files("compliance.grammar").joinpath("rules.lark").read_text(encoding="utf-8")
-    return Lark(text, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=True)
+    # cache: the parse tables are kept in a per-user temporary file keyed by the grammar
+    return Lark(text, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=True,
+                cache=True)
 
 
 def _span(file: str, meta_or_token) -> ast.Span:

@@ -1,4 +1,5 @@
 """The format registry: names, binary flags, dispatch."""
+import importlib
 import io
 
 import pytest
@@ -22,3 +23,10 @@ def test_unknown_format(result):
     with pytest.raises(UnknownFormat, match="choose one of table, json, csv, junit, xlsx"):
         render(result, "pdf", io.StringIO())
     assert issubclass(UnknownFormat, ValueError)
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_registry_agrees_with_each_module(name):
+    """Modules are imported when their format is used; their flags must agree."""
+    module = importlib.import_module(f"compliance.report.{FORMATS[name].module}")
+    assert FORMATS[name].binary is module.BINARY
