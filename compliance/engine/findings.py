@@ -7,7 +7,9 @@ and formatted.
 """
 from __future__ import annotations
 
-from typing import Any
+import gc
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from compliance.check.checker import rule_params
 from compliance.compile.periods import bucket_label
@@ -29,6 +31,20 @@ def build_findings(runner, compiled: CompiledRule, rows: list[dict[str, Any]]) -
     if plan is None:
         plan = compiled.extra["plan"] = _Plan(runner, compiled)
     return [plan.finding(row) for row in rows], []
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while findings pile up. They hold no reference
+    cycles, yet each full collection walks every finding kept so far: with 100 000
+    findings that took as long as building them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Plan:

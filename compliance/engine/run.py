@@ -26,7 +26,7 @@ from compliance.engine.calendar import WorkCalendar
 from compliance.engine.coerce import EXPECTED, MISSING, Typing, typed_select, typed_view
 from compliance.engine.accounting import dataset_summaries, duplicate_keys
 from compliance.engine.config import Config
-from compliance.engine.findings import build_findings
+from compliance.engine.findings import build_findings, collector_paused
 from compliance.engine.locations import attach_locations
 from compliance.engine.needs import rule_datasets, rule_fields
 from compliance.engine.sql import ident as _ident
@@ -291,13 +291,14 @@ class Runner:
                 reason = str(exc).splitlines()[0]
                 raise DataError(f"{rule.span.label()}: rule {rule.id} could not be evaluated: {reason}") from exc
             names = [d[0] for d in cur.description]
-            while chunk := cur.fetchmany(FETCH_ROWS):
-                f_part, d_part = build_findings(self, compiled, [dict(zip(names, r)) for r in chunk])
-                attach_locations(self, f_part, d_part)
-                summary.violations += sum(1 for f in f_part if f.status == "violation")
-                summary.pending += sum(1 for f in f_part if f.status == "pending")
-                findings.extend(f_part)
-                derived += d_part
+            with collector_paused():
+                while chunk := cur.fetchmany(FETCH_ROWS):
+                    f_part, d_part = build_findings(self, compiled, [dict(zip(names, r)) for r in chunk])
+                    attach_locations(self, f_part, d_part)
+                    summary.violations += sum(1 for f in f_part if f.status == "violation")
+                    summary.pending += sum(1 for f in f_part if f.status == "pending")
+                    findings.extend(f_part)
+                    derived += d_part
         result = RunResult(
             as_of=self.as_of.isoformat(sep=" "),
             period=self.period.to_dict(),
