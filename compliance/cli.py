@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from compliance.util import profile  # imported early: its clock times the start-up too
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
@@ -132,7 +134,9 @@ def check(rules, data, config_path, mapping_path, period, as_of, fmt, output, fa
     from compliance.report import render
 
     fmt = fmt or format_from(output, FORMATS)
+    profile.stage(f"writing the {fmt} report")
     write_report(lambda stream: render(result, fmt, stream), RENDERERS[fmt].binary, fmt, output)
+    profile.stage(None)
     for r in result.rules:
         if r.error:
             click.echo(f"warning: {r.id} {r.error}", err=True)

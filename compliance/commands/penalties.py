@@ -11,6 +11,7 @@ import sys
 import click
 
 from compliance.cli import EXIT_OK, Failure, format_from, handle_errors, parse_as_of, write_report
+from compliance.util import profile
 
 
 @click.command("penalties")
@@ -45,7 +46,9 @@ def command(rules, data, config_path, mapping_path, period, as_of, agent, fmt, o
     report = run_penalties(program, bind_data(list(data)), config, options)
     fmt = fmt or format_from(output, tuple(RENDERERS))
     render, binary = RENDERERS[fmt]
+    profile.stage(f"writing the {fmt} report")
     write_report(lambda stream: render(report, stream), binary, fmt, output)
+    profile.stage(None)
     for r in report.rules:
         if r.get("error"):
             click.echo(f"warning: {r['id']} {r['error']}", err=True)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -34,6 +32,7 @@ from compliance.inputs import DatasetMapping, InputError, RawTable, load_raw
 from compliance.report.model import SEVERITY_RANK, Location, Rejection, RuleSummary, RunResult
 from compliance.report.store import SpillList
 from compliance.syntax import ast
+from compliance.util import profile
 from compliance.util.suggest import close_matches
 
 
@@ -93,12 +92,7 @@ class Runner:
         """Progress for a terminal; with COMPLIANCE_PROFILE=1, stage timings on stderr."""
         if self.opt.progress:
             self.opt.progress(text)
-        if os.environ.get("COMPLIANCE_PROFILE"):
-            now = time.perf_counter()
-            last = getattr(self, "_t_last", None)
-            if last is not None:
-                print(f"profile: {now - last[0]:8.3f} s  {last[1]}", file=sys.stderr)
-            self._t_last = (now, text)
+        profile.stage(text)
 
     def selected(self) -> list[ast.Rule]:
         """The rules this run evaluates: checks, or penalty ladders for `penalties`."""
@@ -299,6 +293,7 @@ class Runner:
                     summary.pending += sum(1 for f in f_part if f.status == "pending")
                     findings.extend(f_part)
                     derived += d_part
+        self.progress("counting rows, finding duplicate keys")
         result = RunResult(
             as_of=self.as_of.isoformat(sep=" "),
             period=self.period.to_dict(),
@@ -310,7 +305,6 @@ class Runner:
             duplicates=duplicate_keys(self),
             derived=derived,
         )
-        self.progress("done")
         return result
 
 
@@ -333,6 +327,7 @@ def run_penalties(program: Program, data: dict[str, str], config: Config, option
     options.penalties = True
     runner = Runner(program, data, config, options)
     rules = runner.prepare()
+    runner.progress("evaluating penalty ladders")
     items, unattributable, occurrences = run_penalty_rules(runner, rules, options.agent)
     agents, totals = summarise(items, occurrences)
     rule_info = [{"id": r.id, "title": r.title or r.id, "source": r.source or "",

@@ -1,0 +1,27 @@
+"""Stage timings on stderr with COMPLIANCE_PROFILE=1, to see where a run's time goes.
+
+Each `stage(text)` ends the stage before it and prints that one's wall time; the first
+stage runs from when this module was imported (the command's start: imports, rule files,
+config), and `stage(None)` ends the last one.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+_last: tuple[float, str] = (time.perf_counter(), "starting (imports, rule files, config)")
+
+
+def enabled() -> bool:
+    return bool(os.environ.get("COMPLIANCE_PROFILE"))
+
+
+def stage(text: str | None) -> None:
+    global _last
+    if not enabled():
+        return
+    now = time.perf_counter()
+    if _last[1]:
+        print(f"profile: {now - _last[0]:8.3f} s  {_last[1]}", file=sys.stderr)
+    _last = (now, text or "")
