@@ -229,6 +229,49 @@ def evaluate_targets(scale: float, steps: dict[str, dict]) -> list[dict]:
     return out
 
 
+# ---------------------------------------------------------------------------- where the time goes
+STAGES = [  # profile line prefix -> part of the run
+    ("starting", "start-up (imports, rule files)"),
+    ("reading ", "reading and typing inputs"),
+    ("accounting rejected", "rejected rows, calendars"),
+    ("building calendars", "rejected rows, calendars"),
+    ("checking ", "rules (queries, findings, messages)"),
+    ("evaluating penalty", "penalty ladders"),
+    ("counting rows", "row counts, duplicate keys"),
+    ("writing the", "writing the report"),
+]
+PROFILE_LINE = re.compile(r"^profile:\s+([0-9.]+) s  (.*)$")
+
+
+def breakdown(stderr: str, wall: float) -> dict:
+    """The check's profile lines (COMPLIANCE_PROFILE=1) summed per part of the run, and
+    its five longest stages; what no stage covers is the interpreter's own start and exit."""
+    parts: dict[str, float] = {}
+    stages = []
+    for line in stderr.splitlines():
+        m = PROFILE_LINE.match(line)
+        if not m:
+            continue
+        seconds, text = float(m.group(1)), re.sub(r" from .*$", "", m.group(2))  # no file paths
+        part = next((name for prefix, name in STAGES if text.startswith(prefix)), "other")
+        parts[part] = parts.get(part, 0.0) + seconds
+        stages.append((seconds, text))
+    if not parts:
+        return {}
+    parts["interpreter start and exit"] = max(wall - sum(parts.values()), 0.0)
+    return {"parts": {k: round(v, 3) for k, v in sorted(parts.items(), key=lambda kv: -kv[1])},
+            "longest_stages": [{"stage": t, "s": round(x, 3)} for x, t in sorted(stages, reverse=True)[:5]]}
+
+
+def print_breakdown(info: dict, wall: float) -> None:
+    if not info:
+        return
+    print("\nwhere the check's time goes:")
+    for name, seconds in info["parts"].items():
+        print(f"  {name:<38} {seconds:7.2f} s  {100 * seconds / wall:4.0f} %")
+    print("  longest stages: " + ", ".join(f"{x['stage']} {x['s']:.2f} s" for x in info["longest_stages"]))
+
+
 # ---------------------------------------------------------------------------- printing
 def print_table(rows: list[dict]) -> None:
     head = ["step", "rows", "wall s", "rows/s", "peak RSS MB", "x floor"]
@@ -277,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
                                    "there (default: a temporary directory, removed unless --keep)")
     ap.add_argument("--keep", action="store_true", help="keep the default data directory for the next run")
     ap.add_argument("--rules", default="rules", help="rule file or directory (default: rules)")
-    ap.add_argument("--profile", action="store_true", help="run the check with COMPLIANCE_PROFILE=1 and show its stderr")
+    ap.add_argument("--profile", action="store_true", help="print every stage of the check (COMPLIANCE_PROFILE=1)")
     ap.add_argument("--split", action="store_true", help="also time the check with one rule file at a time")
     ap.add_argument("--report", help="write the check's JSON report here instead of /dev/null")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds before a step is killed (default 3600)")
@@ -330,9 +373,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # -- check
     common = ["--rules", rules, "--data", data, "--period", PERIOD, "--as-of", AS_OF, "--format", "json"]
-    env = dict(os.environ)
-    if args.profile:
-        env["COMPLIANCE_PROFILE"] = "1"
+    env = dict(os.environ, COMPLIANCE_PROFILE="1")  # stage timings: a few lines on stderr
     check_rows = rows_of(counts, datasets_read([b for b in rule_blocks(rules) if not re.search(r"\bpenalize\b", b)]))
     print("bench: compliance check", file=sys.stderr)
     check = run_child(Step("check", check_rows), exe + ["check"] + common + ["--output", args.report or os.devnull],
@@ -385,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
             errors[s.name] = s.stderr.strip()[-4000:] or f"exit {s.rc}"
     if errors:
         result["errors"] = errors
+    result["check_breakdown"] = breakdown(check.stderr, check.wall)
     if args.profile:
         result["profile_output"] = check.stderr[-200_000:]
 
@@ -395,12 +437,13 @@ def main(argv: list[str] | None = None) -> int:
     print_table(step_dicts)
     if not penalties_available:
         print("penalties: not available")
+    print_breakdown(result["check_breakdown"], check.wall)
     print_targets(result["targets"])
     for name, text in errors.items():
         print(f"\n{name} failed (exit {by_name[name]['exit_code']}"
               f"{', timed out' if by_name[name].get('timed_out') else ''}):\n{text}")
     if args.profile:
-        print("\nprofile (stderr of the check with COMPLIANCE_PROFILE=1):")
+        print("\nprofile (every stage of the check, COMPLIANCE_PROFILE=1):")
         print(check.stderr.rstrip() or "(nothing: the engine printed no profile)")
 
     os.makedirs(RESULTS, exist_ok=True)
