@@ -89,7 +89,7 @@ def json_value(value: Any, type_: str | None = None) -> Any:
 
 class Explainer:
     """Why a rule's requirement is not true for a row: `reason(e)` returns a function
-    of the row, built once per rule; `explain(e, row)` builds and keeps it on first use."""
+    of the row, built once per rule."""
 
     def __init__(self, program, leaves, calendar=None, params: dict[str, ast.Literal] | None = None):
         self.p = program
@@ -97,14 +97,6 @@ class Explainer:
         self.calendar = calendar
         self.params = params or {}
         self.texts: dict[int, str] = {}  # printed expressions
-        self.reasons: dict[int, Reason] = {}
-
-    def explain(self, e: ast.Expr, row: Row) -> str:
-        """Why `e` is not true (false or pending) for `row`."""
-        reason = self.reasons.get(id(e))
-        if reason is None:
-            reason = self.reasons[id(e)] = self.reason(e)
-        return reason(row)
 
     def text(self, e: ast.Expr) -> str:
         key = id(e)
@@ -137,7 +129,7 @@ class Explainer:
         return lambda row: row.get(column)
 
     def reason(self, e: ast.Expr) -> Reason:
-        """Why `e` is not true, as a function of the row."""
+        """Why `e` is not true (false or pending), as a function of the row."""
         if isinstance(e, ast.BoolOp):
             if e.op == "and":
                 return self._conjunction(e)
@@ -300,7 +292,8 @@ class Explainer:
 
     def _within(self, e: ast.Within, leaf) -> Reason:
         verdict = f"__l{leaf.index}"
-        target_col, start_col, elapsed_col, limit_col = (f"{verdict}_{k}" for k in ("target", "start", "elapsed", "limit"))
+        target_col, start_col, elapsed_col, limit_col = (f"{verdict}_{key}"
+                                                         for key in ("target", "start", "elapsed", "limit"))
         working = self.p.type_of(e.limit) == "working"
         show_limit = self._show(e.limit)
         if working:
