@@ -25,3 +25,9 @@ def stage(text: str | None) -> None:
     if _last[1]:
         print(f"profile: {now - _last[0]:8.3f} s  {_last[1]}", file=sys.stderr)
     _last = (now, text or "")
+
+
+def detail(seconds: float, text: str) -> None:
+    """A line about part of the current stage (not a stage: tools summing stages skip it)."""
+    if enabled():
+        print(f"profile:   · {seconds:8.3f} s  {text}", file=sys.stderr)
