@@ -146,7 +146,7 @@ def check(rules, data, config_path, mapping_path, period, as_of, fmt, output, fa
                       f"{result.rejections[0].value!r}, expected {result.rejections[0].expected}")
     if fail_on != "never":
         threshold = SEVERITY_RANK[fail_on]
-        if any(f.status == "violation" and SEVERITY_RANK.get(f.severity, 0) >= threshold for f in result.findings):
+        if any(r.violations and SEVERITY_RANK.get(r.severity, 0) >= threshold for r in result.rules):
             sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
 

@@ -84,10 +84,11 @@ def test_bad_period_and_as_of(tmp_path):
 
 
 def test_every_failing_row_is_reported_across_fetch_chunks(tmp_path, monkeypatch):
-    """Rows are fetched in chunks while other queries run in between: none may be lost."""
-    from compliance.engine import run as engine_run
+    """Rows are fetched in chunks while other queries run in between: none may be lost,
+    and they come in report order."""
+    from compliance.engine import stream
 
-    monkeypatch.setattr(engine_run, "FETCH_ROWS", 3)
+    monkeypatch.setattr(stream, "FETCH_ROWS", 3)
     rows = ["ticket_id,kind,severity,created_at,first_reply_at,explained_at,promised_at"]
     rows += [f"T{i:03d},complaint,normal,2024-05-06 09:00,2024-05-08 09:00,," for i in range(25)]
     result = run(["--period", "2024-05", "--as-of", "2024-05-31T00:00", "--format", "json",

@@ -26,14 +26,14 @@ from compliance.engine.calendar import WorkCalendar
 from compliance.engine.coerce import EXPECTED, MISSING, Typing, typed_select, typed_view
 from compliance.engine.accounting import dataset_summaries, duplicate_keys
 from compliance.engine.config import Config
-from compliance.engine.findings import build_findings, collector_paused
+from compliance.engine.findings import build_findings
+from compliance.engine.stream import FindingStream, numbered
 from compliance.engine.locations import attach_locations
 from compliance.engine.needs import rule_datasets, rule_fields
 from compliance.engine.sql import ident as _ident
 from compliance.inputs import DatasetMapping, InputError, RawTable, load_raw
 from compliance.inputs.paths import split_sheet
-from compliance.report.model import SEVERITY_RANK, Location, Rejection, RuleSummary, RunResult
-from compliance.report.store import SpillList
+from compliance.report.model import SEVERITY_RANK, Derived, Location, Rejection, RuleSummary, RunResult
 from compliance.syntax import ast
 from compliance.util import profile
 from compliance.util.suggest import close_matches
@@ -56,7 +56,6 @@ class Options:
 
 
 DEFAULT_MEMORY_LIMIT = "1GB"
-FETCH_ROWS = 10_000  # failing rows turned into findings at a time
 
 
 def connect(config: Config) -> duckdb.DuckDBPyConnection:
@@ -139,6 +138,21 @@ class Runner:
                                     f"mapping file, or give a default)")
         if problems:
             raise DataError("\n".join(sorted(set(problems))))
+
+    def _execute(self, rule: ast.Rule, sql: str) -> duckdb.DuckDBPyConnection:
+        try:
+            return self.con.execute(sql)
+        except duckdb.Error as exc:
+            reason = str(exc).splitlines()[0]
+            raise DataError(f"{rule.span.label()}: rule {rule.id} could not be evaluated: {reason}") from exc
+
+    def _derived(self, compiled: CompiledRule) -> list[Derived]:
+        """A derive rule's values, with where each record sits."""
+        cur = self._execute(compiled.rule, compiled.sql.sql(dialect="duckdb"))
+        names = [d[0] for d in cur.description]
+        _, out = build_findings(self, compiled, [dict(zip(names, r)) for r in cur.fetchall()])
+        attach_locations(self, [], out)
+        return out
 
     def _read_all(self, needed: dict[str, set[str]]) -> dict[str, RawTable]:
         """Read every dataset, several at a time: numbering rows in file order keeps one
@@ -295,9 +309,10 @@ class Runner:
     def run(self) -> RunResult:
         self.prepare()
         compiler = RuleCompiler(self.p, self.period, self.as_of, self.calendars)
-        findings, derived, summaries = SpillList(), [], []
+        findings, derived, summaries = FindingStream(self), [], []
         # most severe first, so a report opens with what matters most; file order within
-        for rule in sorted(self.selected(), key=lambda r: -SEVERITY_RANK.get(r.severity or "major", 2)):
+        ordered = sorted(self.selected(), key=lambda r: -SEVERITY_RANK.get(r.severity or "major", 2))
+        for index, rule in enumerate(ordered):
             summary = RuleSummary(rule.id, rule.title or rule.id, rule.severity or "major",
                                   (rule.every or rule.scope).dataset if (rule.every or rule.scope) else "")
             summaries.append(summary)
@@ -306,23 +321,17 @@ class Runner:
                 continue
             self.progress(f"checking {rule.id}")
             compiled = compiler.compile(rule)
-            # chunk by chunk, so that memory stays bounded however many findings a rule has; the
-            # rule's result has a cursor of its own, as other queries run between chunks
-            cur = self.con.cursor()
-            try:
-                cur.execute(compiled.sql.sql(dialect="duckdb"))
-            except duckdb.Error as exc:
-                reason = str(exc).splitlines()[0]
-                raise DataError(f"{rule.span.label()}: rule {rule.id} could not be evaluated: {reason}") from exc
-            names = [d[0] for d in cur.description]
-            with collector_paused():
-                while chunk := cur.fetchmany(FETCH_ROWS):
-                    f_part, d_part = build_findings(self, compiled, [dict(zip(names, r)) for r in chunk])
-                    attach_locations(self, f_part, d_part)
-                    summary.violations += sum(1 for f in f_part if f.status == "violation")
-                    summary.pending += sum(1 for f in f_part if f.status == "pending")
-                    findings.extend(f_part)
-                    derived += d_part
+            if compiled.kind == "derive":
+                derived += self._derived(compiled)
+                continue
+            # the failing rows stay in DuckDB; findings are made as the report is written
+            table = f"__failed_{index}"
+            self._execute(rule, f"CREATE TABLE {_ident(table)} AS {numbered(compiled.sql).sql(dialect='duckdb')}")
+            pending = "0" if compiled.kind == "coverage" else "count(*) FILTER (WHERE __verdict IS NULL)"
+            summary.pending, total = self.con.execute(
+                f"SELECT {pending}, count(*) FROM {_ident(table)}").fetchall()[0]
+            summary.violations = total - summary.pending
+            findings.add(table, compiled, total)
         self.progress("counting rows, finding duplicate keys")
         result = RunResult(
             as_of=self.as_of.isoformat(sep=" "),

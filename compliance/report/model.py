@@ -6,6 +6,7 @@ reporter is a pure function of a `RunResult` and golden files stay stable.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 SEVERITIES = ("info", "minor", "major", "critical")
@@ -20,14 +21,6 @@ class Location:
     file: str
     row: int
     sheet: str | None = None
-
-    # plain tuples when findings spill to disk: much faster than the dataclass default
-    def __getstate__(self):
-        return (self.file, self.row, self.sheet)
-
-    def __setstate__(self, state) -> None:
-        for name, value in zip(("file", "row", "sheet"), state):
-            object.__setattr__(self, name, value)
 
     def label(self) -> str:
         where = f"{self.file}#{self.sheet}" if self.sheet else self.file
@@ -56,13 +49,6 @@ class Finding:
     locations_total: int = 0  # how many input rows stand behind the finding
     rowids: list[int] = field(default_factory=list, repr=False)  # engine-internal; not reported
 
-    def __getstate__(self):
-        return tuple(getattr(self, name) for name in _FINDING_FIELDS)
-
-    def __setstate__(self, state) -> None:
-        for name, value in zip(_FINDING_FIELDS, state):
-            setattr(self, name, value)
-
     def subject_label(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.subject.items())
 
@@ -82,10 +68,6 @@ class Finding:
             "locations": [loc.to_dict() for loc in self.locations],
             "locations_total": self.locations_total,
         }
-
-
-_FINDING_FIELDS = ("rule", "title", "severity", "status", "dataset", "subject", "message", "evidence", "locations",
-                   "locations_total", "rowids")
 
 
 @dataclass
@@ -172,7 +154,7 @@ class RunResult:
     timezone: str
     rules: list[RuleSummary]
     datasets: list[DatasetSummary]
-    findings: list[Finding]
+    findings: Sequence[Finding]  # a list, or a stream that makes findings as they are read
     rejections: list[Rejection] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     derived: list[Derived] = field(default_factory=list)

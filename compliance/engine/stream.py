@@ -1,0 +1,87 @@
+"""Findings made while the report is written, from each rule's failing rows kept in DuckDB.
+
+A run over tens of millions of rows can fail a million times. Holding every finding as
+an object, or pickling them to disk and back, costs more memory and time than the check
+itself. Each rule's failing rows stay in a DuckDB table of the run instead (DuckDB
+spills it if it must), numbered in report order; iterating the stream turns them into
+findings a chunk at a time, so a streaming report format holds one chunk at once.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from compliance.compile.queries import CompiledRule
+from compliance.engine.findings import build_findings, collector_paused
+from compliance.engine.locations import attach_locations
+from compliance.engine.sql import ident
+from compliance.report.model import Finding
+
+FETCH_ROWS = 10_000  # failing rows turned into findings at a time
+
+
+def numbered(query: exp.Select) -> exp.Select:
+    """`query` without its ORDER BY, and with `__n`: each row's place in that order.
+
+    A table created from an ordered query need not keep the order; the number does."""
+    order = query.args.get("order")
+    inner = query.copy()
+    inner.set("order", None)
+    keys = [exp.Ordered(this=exp.column(o.this.name), desc=o.args.get("desc"), nulls_first=o.args.get("nulls_first"))
+            for o in (order.expressions if order else [])]
+    number = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=keys) if keys else None)
+    return exp.select(exp.Star(), number.as_("__n")).from_(inner.subquery("__q"))
+
+
+@dataclass
+class _Part:
+    table: str
+    compiled: CompiledRule
+    count: int
+
+
+class FindingStream:
+    """The findings of a run in report order: rule by rule, each rule's in its order.
+
+    Iterable as often as needed (each pass reads the tables again); `len` is known
+    without building any finding."""
+
+    def __init__(self, runner):
+        self.runner = runner
+        self._parts: list[_Part] = []
+
+    def add(self, table: str, compiled: CompiledRule, count: int) -> None:
+        if count:
+            self._parts.append(_Part(table, compiled, count))
+
+    def __iter__(self) -> Iterator[Finding]:
+        for part in self._parts:
+            # a cursor of its own: locations are looked up between chunks
+            cur = self.runner.con.cursor()
+            try:
+                cur.execute(f"SELECT * EXCLUDE (__n) FROM {ident(part.table)} ORDER BY __n")
+                names = [d[0] for d in cur.description]
+                while chunk := cur.fetchmany(FETCH_ROWS):
+                    with collector_paused():
+                        found, _ = build_findings(self.runner, part.compiled, [dict(zip(names, r)) for r in chunk])
+                        attach_locations(self.runner, found, [])
+                    yield from found
+            finally:
+                cur.close()
+
+    def __len__(self) -> int:
+        return sum(p.count for p in self._parts)
+
+    def __bool__(self) -> bool:
+        return bool(self._parts)
+
+    def __getitem__(self, index):
+        return list(self)[index]
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"FindingStream({len(self)} findings of {len(self._parts)} rules)"
