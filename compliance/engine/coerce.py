@@ -139,8 +139,10 @@ def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
         if name not in present:
             continue
         stored.append(name)
-        typed.append(cast(typed_value(col(name), ftype, formats.get(name), zone, site_zone),
-                          SQL_TYPES.get(ftype, "VARCHAR")).as_(name))
+        value = cast(typed_value(col(name), ftype, formats.get(name), zone, site_zone), SQL_TYPES.get(ftype, "VARCHAR"))
+        if ftype != "text":  # parse only present cells: DuckDB then skips the empty ones (about twice as fast)
+            value = exp.Case().when(exp.Not(this=is_null(col(name))), value)
+        typed.append(value.as_(name))
         if ftype != "text" or name == anchor:
             typed.append(col(name).as_(f"__t{len(checked)}"))
             checked.append(name)
