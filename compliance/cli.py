@@ -39,6 +39,7 @@ def handle_errors(func):
         from compliance.engine.calendar import CalendarError
         from compliance.engine.config import ConfigError
         from compliance.engine.run import DataError
+        from compliance.engine.stream import StreamError
         from compliance.inputs import InputError
 
         try:
@@ -49,7 +50,7 @@ def handle_errors(func):
             n = len([d for d in err.diagnostics if d.severity == "error"])
             click.echo(f"error: {n} problem(s) in rule files", err=True)
             sys.exit(EXIT_ERROR)
-        except (InputError, DataError, ConfigError, CalendarError, PeriodError) as err:
+        except (InputError, DataError, StreamError, ConfigError, CalendarError, PeriodError) as err:
             raise Failure(str(err))
         except OSError as err:
             raise Failure(f"{getattr(err, 'filename', '') or ''}: {err.strerror or err}".lstrip(": "))
@@ -164,8 +165,30 @@ def write_report(render, binary: bool, fmt: str, output: str | None) -> None:
     import io
 
     if output:
-        with open(output, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
-            render(fh)
+        mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
+        if os.path.exists(output) and not os.path.isfile(output):  # /dev/null, a pipe: as it comes
+            with open(output, **mode) as fh:
+                render(fh)
+            return
+        # findings are made while the report is written: write beside the output and move
+        # it into place when complete, so an error never leaves half a report
+        import tempfile
+
+        try:
+            fd, partial = tempfile.mkstemp(prefix=".compliance-report-", dir=os.path.dirname(os.path.abspath(output)))
+        except OSError as err:  # name the output the user gave, not the temporary file
+            raise OSError(err.errno, err.strerror, output) from None
+        try:
+            with open(fd, **mode) as fh:
+                render(fh)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(partial, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
+            os.replace(partial, output)
+        except BaseException:
+            if os.path.exists(partial):
+                os.unlink(partial)
+            raise
     elif binary:
         if sys.stdout.isatty():
             raise Failure(f"--format {fmt} is binary: give --output FILE")

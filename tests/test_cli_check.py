@@ -140,3 +140,16 @@ def test_empty_rules_folder_is_an_error(tmp_path):
     empty.mkdir()
     result = CliRunner().invoke(main, ["check", "--rules", str(empty), "--data", f"tickets={tmp_path}/t.csv"])
     assert result.exit_code == 2 and "no rules found" in result.output
+
+
+def test_headerless_columns_are_dropped_when_empty_and_an_error_when_not(tmp_path):
+    """Exports often end rows with a delimiter: an empty column without a header is
+    dropped; one holding a value cannot be named, so the run stops at its first row."""
+    lines = TICKETS.splitlines()
+    trailing = "\n".join([lines[0] + ","] + [line + "," for line in lines[1:]]) + "\n"
+    ok = run(["--period", "2024-05", "--as-of", "2024-05-31T00:00", "--format", "json"], tmp_path, trailing)
+    assert ok.exit_code == 1 and json.loads(ok.stdout)["summary"]["datasets"][0]["read"] == 4
+    filled = trailing.replace("2024-05-07 11:05,,,,,,,", "2024-05-07 11:05,,,,,,,stray")
+    bad = run(["--period", "2024-05", "--as-of", "2024-05-31T00:00"], tmp_path, filled)
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    assert "tickets.csv: row 3: column 13 has a value but no header" in bad.output

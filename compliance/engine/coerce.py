@@ -118,7 +118,7 @@ class Typing:
 
 def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
                  formats: dict[str, list[str]], zone: str | None, site_zone: str,
-                 anchor: str | None = None, source: str = "__raw") -> Typing:
+                 anchor: str | None = None, source: str = "__raw", kept: list[str] = ()) -> Typing:
     """SELECT over the raw text relation `source` giving the typed fields some rule
     reads (`needed`) and the input has; `typed_view` adds the others as typed NULLs
     (storing columns of NULLs costs as much as storing values).
@@ -127,11 +127,11 @@ def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
     `!anchor` when the record's time is missing): a row is rejected when it is not
     empty. `__text` lists the raw text of the checked fields, for rejected rows only,
     so that a rejection can show the value without the raw text of every row being
-    kept."""
+    kept. Columns named in `kept` are stored as they are."""
     present = set(columns) & set(fields) & needed
     if anchor not in present:
         anchor = None
-    provenance = ["__file", "__row", "__sheet"]
+    provenance = ["__file", "__row", "__sheet", *kept]
     typed: list[exp.Expression] = [col(c) for c in provenance]
     stored: list[str] = []
     checked: list[str] = []
@@ -161,9 +161,9 @@ def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
     level1 = exp.select(*typed).from_(exp.to_table(source))
     level2 = exp.select(exp.Star(), reasons.as_("__bad")).from_(level1.subquery("l1"))
     texts = exp.Array(expressions=[col(f"__t{i}") for i in range(len(checked))])
-    kept = exp.Case().when(exp.NEQ(this=col("__bad"), expression=exp.Literal.string("")), texts) \
+    rejected_text = exp.Case().when(exp.NEQ(this=col("__bad"), expression=exp.Literal.string("")), texts) \
         if checked else cast(exp.Null(), "VARCHAR[]")
-    out = [col(c) for c in provenance] + [col(n) for n in stored] + [col("__bad"), kept.as_("__text")]
+    out = [col(c) for c in provenance] + [col(n) for n in stored] + [col("__bad"), rejected_text.as_("__text")]
     return Typing(exp.select(*out).from_(level2.subquery("l2")), stored, checked)
 
 

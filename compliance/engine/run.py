@@ -32,6 +32,7 @@ from compliance.engine.locations import attach_locations
 from compliance.engine.needs import rule_datasets, rule_fields
 from compliance.engine.sql import ident as _ident
 from compliance.inputs import DatasetMapping, InputError, RawTable, load_raw
+from compliance.inputs.errors import OutOfMemory
 from compliance.inputs.paths import split_sheet
 from compliance.report.model import SEVERITY_RANK, Derived, Location, Rejection, RuleSummary, RunResult
 from compliance.syntax import ast
@@ -156,15 +157,23 @@ class Runner:
 
     def _read_all(self, needed: dict[str, set[str]]) -> dict[str, RawTable]:
         """Read every dataset, several at a time: numbering rows in file order keeps one
-        file's scan on one core, so the other cores read the other files. The largest
-        file starts first; the first error in dataset order is raised once all are done."""
-        names = sorted(needed, key=lambda n: (-_input_size(self.data[n]), n))
+        file's scan on one core, so the other cores read the other files (largest
+        first). Should that need more memory than DuckDB may use, they are read again one
+        at a time. Either way the error raised is that of the first bad dataset by name."""
+        names = sorted(needed)
         workers = min(len(names), self.config.threads or os.cpu_count() or 1)
-        if workers <= 1:
-            return {name: self._read(self.con, name, needed[name]) for name in names}
-        with ThreadPoolExecutor(workers) as pool:
-            futures = {name: pool.submit(self._read_on_own_cursor, name, needed[name]) for name in names}
-        return {name: futures[name].result() for name in sorted(names)}
+        if workers > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                futures = {name: pool.submit(self._read_on_own_cursor, name, needed[name])
+                           for name in sorted(names, key=lambda n: (-_input_size(self.data[n]), n))}
+            if not any(isinstance(f.exception(), OutOfMemory) for f in futures.values()):
+                return {name: futures[name].result() for name in names}
+            for name in names:  # start again from nothing
+                self.con.execute(f"DROP VIEW IF EXISTS {_ident('t_' + name)}")
+                self.con.execute(f"DROP TABLE IF EXISTS {_ident('tt_' + name)}")
+            self.typing.clear()
+            profile.detail(0.0, "out of memory reading several files at once: reading them one at a time")
+        return {name: self._read(self.con, name, needed[name]) for name in names}
 
     def _read_on_own_cursor(self, name: str, needed: set[str]) -> RawTable:
         cur = self.con.cursor()
@@ -189,9 +198,9 @@ class Runner:
         it records what it stores in `self.typing`."""
         ds = self.p.datasets[name]
 
-        def shape(columns: list[str]) -> str:
+        def shape(columns: list[str], kept: list[str]) -> str:
             self.typing[name] = typed_select(columns, ds.fields, needed, mapping.formats,
-                                             mapping.timezone, self.config.timezone, ds.anchor)
+                                             mapping.timezone, self.config.timezone, ds.anchor, kept=kept)
             return self.typing[name].select.sql(dialect="duckdb")
         return shape
 

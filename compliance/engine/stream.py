@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import duckdb
 from sqlglot import exp
 
 from compliance.compile.queries import CompiledRule
@@ -20,6 +21,10 @@ from compliance.engine.sql import ident
 from compliance.report.model import Finding
 
 FETCH_ROWS = 10_000  # failing rows turned into findings at a time
+
+
+class StreamError(Exception):
+    """Findings could not be made from a rule's stored rows. Message is complete."""
 
 
 def numbered(query: exp.Select) -> exp.Select:
@@ -68,8 +73,16 @@ class FindingStream:
                         found, _ = build_findings(self.runner, part.compiled, [dict(zip(names, r)) for r in chunk])
                         attach_locations(self.runner, found, [])
                     yield from found
+            except duckdb.Error as exc:
+                rule = part.compiled.rule
+                raise StreamError(f"{rule.span.label()}: rule {rule.id}: its findings could not be read back: "
+                                  f"{str(exc).splitlines()[0]}") from exc
             finally:
                 cur.close()
+
+    def close(self) -> None:
+        """Release the run's database (the stream cannot be read after this)."""
+        self.runner.con.close()
 
     def __len__(self) -> int:
         return sum(p.count for p in self._parts)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from typing import TypeVar
@@ -55,6 +56,8 @@ def _load(path: str, display: str, fmt: str, encoding: str, build: Callable[[Sou
         src = _source(readable, delimiter, headers, skip=header_row - 1, offsets=offsets)
         try:
             return build(src)
+        except duckdb.OutOfMemoryException:  # the caller decides (see load_raw)
+            raise
         except duckdb.Error as e:
             if "invalid unicode" in str(e).lower() and is_utf8(encoding):
                 raise _NotUtf8() from None
@@ -135,12 +138,25 @@ def _explain(error: duckdb.Error, display: str, path: str) -> InputError:
     return InputError(f"{where}: cannot read CSV: {first_line(text)}")
 
 
+_limits_lock = threading.Lock()
+_limits_users = 0
+_limits_saved = 0
+
+
 @contextmanager
 def _csv_limits():
-    """Allow long cells (free-text complaint bodies) in Python's csv module too."""
-    old = csv.field_size_limit()
-    csv.field_size_limit(1 << 30)
+    """Allow long cells (free-text complaint bodies) in Python's csv module too. The
+    limit is process-wide and files are read on several threads at once: the first
+    reader raises it, the last one puts it back."""
+    global _limits_users, _limits_saved
+    with _limits_lock:
+        if _limits_users == 0:
+            _limits_saved = csv.field_size_limit(1 << 30)
+        _limits_users += 1
     try:
         yield
     finally:
-        csv.field_size_limit(old)
+        with _limits_lock:
+            _limits_users -= 1
+            if _limits_users == 0:
+                csv.field_size_limit(_limits_saved)

@@ -15,6 +15,11 @@ class InputError(Exception):
         self.problems = problems
 
 
+class OutOfMemory(InputError):
+    """DuckDB's memory limit was reached while a file was read (a caller reading several
+    files at once may read them one at a time instead)."""
+
+
 def first_line(error: BaseException | str) -> str:
     """The useful part of a library message: its first line, without DuckDB's class prefix."""
     whole = str(error).strip()

@@ -34,6 +34,8 @@ def load_json(con: duckdb.DuckDBPyConnection, path: str, display: str,
                 "FROM read_json_objects($path, format=$format)",
                 {"path": readable, "format": "newline_delimited" if lines else "array"},
             )
+        except duckdb.OutOfMemoryException:  # the caller decides (see load_raw)
+            raise
         except duckdb.Error as e:
             raise InputError(f"{display}: not valid JSON: {first_line(str(e).replace(readable, display))}") from None
         try:
@@ -46,6 +48,8 @@ def load_json(con: duckdb.DuckDBPyConnection, path: str, display: str,
             src = Source(sql=sql, params=pointers, headers=headers, offsets=offsets)
             try:
                 return build(src)
+            except duckdb.OutOfMemoryException:  # the caller decides (see load_raw)
+                raise
             except duckdb.Error as e:
                 raise InputError(f"{display}: cannot read JSON: {first_line(e)}") from None
         finally:

@@ -7,7 +7,7 @@ import os
 import duckdb
 
 from .delimited import load_delimited
-from .errors import InputError
+from .errors import InputError, OutOfMemory
 from .jsonfile import load_json
 from .mapping import DatasetMapping
 from .paths import check_file, file_format, split_sheet
@@ -50,3 +50,6 @@ def load_raw(con: duckdb.DuckDBPyConnection, dataset: str, spec: str, table: str
         return load_delimited(path, path, fmt, encoding, build)
     except OSError as e:  # unreadable file, full temp disk
         raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
+    except duckdb.OutOfMemoryException:
+        raise OutOfMemory(f"{path}: out of memory while reading it (raise engine: memory_limit in the site "
+                          "config, or free the temporary directory DuckDB spills to)") from None

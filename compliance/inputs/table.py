@@ -29,7 +29,9 @@ class RawTable:
 # A shape turns the raw text relation "__raw" (columns as in RawTable.columns, plus
 # provenance) into the SELECT whose result is stored instead of the raw text: typing
 # while the file is read, so a large export is scanned once and its text never stored.
-Shape = Callable[[list[str]], str]  # columns -> SELECT ... FROM "__raw"
+# The second argument names raw columns the result must keep as they are (headerless
+# columns, checked once the table is made).
+Shape = Callable[[list[str], list[str]], str]  # (columns, kept) -> SELECT ... FROM "__raw"
 
 
 def clean_header(header: str | None) -> str:
@@ -115,8 +117,14 @@ def build_table(con: duckdb.DuckDBPyConnection, src: Source, *, dataset: str, ta
             con.execute(f"CREATE OR REPLACE TABLE {target} AS {raw}", params)
             _drop_blank_columns(con, target, names, where, src)
         else:
-            _check_blank_columns(con, f"({raw})", params, names, where, src)
-            con.execute(f'CREATE OR REPLACE TABLE {target} AS WITH "__raw" AS ({raw}) {shape(columns)}', params)
+            blanks = [f"__blank{i}" for i, n in enumerate(names) if n is None]
+            con.execute(f'CREATE OR REPLACE TABLE {target} AS WITH "__raw" AS ({raw}) {shape(columns, blanks)}',
+                        params)
+            try:
+                _check_blank_columns(con, target, {}, names, where, src)
+            except InputError:
+                con.execute(f"DROP TABLE {target}")
+                raise
     finally:
         if offsets_table:
             con.execute(f"DROP TABLE IF EXISTS {offsets_table}")

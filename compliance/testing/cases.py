@@ -220,6 +220,9 @@ def run_case(program: Program, case_file: CaseFile, case: Case) -> CaseResult:
             period = parse_period(case.period) if case.period else None
             options = Options(period=period, as_of=as_of, rules=compared - penalty_rules)
             result = run_check(program, bindings, case_file.config, options)
+            stream, result.findings = result.findings, list(result.findings)
+            stream.close()  # a suite runs many cases: release each run's database
+            found = [f for f in result.findings if f.rule in compared]
             penalty_findings: list[Finding] = []
             if penalty_rules:
                 report = run_penalties(program, bindings, case_file.config,
@@ -227,7 +230,7 @@ def run_case(program: Program, case_file: CaseFile, case: Case) -> CaseResult:
                 penalty_findings = penalty_as_findings(report)
         except Exception as exc:  # a case that cannot run is a failed case, reported with its reason
             return CaseResult(case, False, error=f"{type(exc).__name__}: {exc}")
-    actual = [f for f in result.findings if f.rule in compared] + penalty_findings
+    actual = found + penalty_findings
     kinds = {r.id: r.kind for r in program.rules}
     for e in case.expect:  # a penalty rule's expectations default to status `penalty`
         e.setdefault("status", "penalty" if kinds.get(e["rule"]) == "penalty" else "violation")

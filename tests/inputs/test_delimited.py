@@ -247,3 +247,19 @@ def test_connection_is_left_usable(con, fixture_path):
     load_raw(con, "tickets", fixture_path("tickets_zh.csv"), "t")
     assert con.sql("SELECT count(*) FROM t").fetchall() == [(4,)]
     assert [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()] == ["t"]
+
+
+def test_long_cell_limit_is_restored_by_the_last_of_overlapping_readers():
+    """Files are read on several threads; the csv module's limit is process-wide."""
+    import csv
+
+    from compliance.inputs.delimited import _csv_limits
+
+    before = csv.field_size_limit()
+    first, second = _csv_limits(), _csv_limits()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first reader finishes while the second still reads
+    assert csv.field_size_limit() == 1 << 30
+    second.__exit__(None, None, None)
+    assert csv.field_size_limit() == before
