@@ -38,8 +38,7 @@ def handle_errors(func):
         from compliance.diagnostics import RuleError
         from compliance.engine.calendar import CalendarError
         from compliance.engine.config import ConfigError
-        from compliance.engine.run import DataError
-        from compliance.engine.stream import StreamError
+        from compliance.engine.errors import DataError
         from compliance.inputs import InputError
 
         try:
@@ -50,7 +49,7 @@ def handle_errors(func):
             n = len([d for d in err.diagnostics if d.severity == "error"])
             click.echo(f"error: {n} problem(s) in rule files", err=True)
             sys.exit(EXIT_ERROR)
-        except (InputError, DataError, StreamError, ConfigError, CalendarError, PeriodError) as err:
+        except (InputError, DataError, ConfigError, CalendarError, PeriodError) as err:
             raise Failure(str(err))
         except OSError as err:
             raise Failure(f"{getattr(err, 'filename', '') or ''}: {err.strerror or err}".lstrip(": "))

@@ -118,8 +118,8 @@ class Typing:
 
 def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
                  formats: dict[str, list[str]], zone: str | None, site_zone: str,
-                 anchor: str | None = None, source: str = "__raw", kept: list[str] = ()) -> Typing:
-    """SELECT over the raw text relation `source` giving the typed fields some rule
+                 anchor: str | None = None, kept: list[str] = ()) -> Typing:
+    """SELECT over the raw text relation "__raw" giving the typed fields some rule
     reads (`needed`) and the input has; `typed_view` adds the others as typed NULLs
     (storing columns of NULLs costs as much as storing values).
 
@@ -158,7 +158,7 @@ def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
                 exp.EQ(this=fn("trim", text.copy()), expression=exp.Literal.string("")), exp.true()))
             bad.append(exp.Case().when(blank, exp.Literal.string(MISSING + name)))
     reasons = fn("concat_ws", exp.Literal.string(","), *bad) if bad else exp.Literal.string("")
-    level1 = exp.select(*typed).from_(exp.to_table(source))
+    level1 = exp.select(*typed).from_(exp.to_table("__raw"))
     level2 = exp.select(exp.Star(), reasons.as_("__bad")).from_(level1.subquery("l1"))
     texts = exp.Array(expressions=[col(f"__t{i}") for i in range(len(checked))])
     rejected_text = exp.Case().when(exp.NEQ(this=col("__bad"), expression=exp.Literal.string("")), texts) \

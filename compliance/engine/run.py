@@ -26,6 +26,7 @@ from compliance.engine.calendar import WorkCalendar
 from compliance.engine.coerce import EXPECTED, MISSING, Typing, typed_select, typed_view
 from compliance.engine.accounting import dataset_summaries, duplicate_keys
 from compliance.engine.config import Config
+from compliance.engine.errors import DataError, rule_failed
 from compliance.engine.findings import build_findings
 from compliance.engine.stream import FindingStream, numbered
 from compliance.engine.locations import attach_locations
@@ -38,10 +39,6 @@ from compliance.report.model import SEVERITY_RANK, Derived, Location, Rejection,
 from compliance.syntax import ast
 from compliance.util import profile
 from compliance.util.suggest import close_matches
-
-
-class DataError(Exception):
-    """The data cannot be checked as bound (missing columns, ...). Message is complete."""
 
 
 @dataclass
@@ -144,8 +141,7 @@ class Runner:
         try:
             return self.con.execute(sql)
         except duckdb.Error as exc:
-            reason = str(exc).splitlines()[0]
-            raise DataError(f"{rule.span.label()}: rule {rule.id} could not be evaluated: {reason}") from exc
+            raise rule_failed(rule, "could not be evaluated", exc) from exc
 
     def _derived(self, compiled: CompiledRule) -> list[Derived]:
         """A derive rule's values, with where each record sits."""

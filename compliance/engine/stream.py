@@ -15,16 +15,13 @@ import duckdb
 from sqlglot import exp
 
 from compliance.compile.queries import CompiledRule
+from compliance.engine.errors import rule_failed
 from compliance.engine.findings import build_findings, collector_paused
 from compliance.engine.locations import attach_locations
 from compliance.engine.sql import ident
 from compliance.report.model import Finding
 
 FETCH_ROWS = 10_000  # failing rows turned into findings at a time
-
-
-class StreamError(Exception):
-    """Findings could not be made from a rule's stored rows. Message is complete."""
 
 
 def numbered(query: exp.Select) -> exp.Select:
@@ -74,9 +71,7 @@ class FindingStream:
                         attach_locations(self.runner, found, [])
                     yield from found
             except duckdb.Error as exc:
-                rule = part.compiled.rule
-                raise StreamError(f"{rule.span.label()}: rule {rule.id}: its findings could not be read back: "
-                                  f"{str(exc).splitlines()[0]}") from exc
+                raise rule_failed(part.compiled.rule, "could not be read back", exc) from exc
             finally:
                 cur.close()
 

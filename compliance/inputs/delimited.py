@@ -56,8 +56,6 @@ def _load(path: str, display: str, fmt: str, encoding: str, build: Callable[[Sou
         src = _source(readable, delimiter, headers, skip=header_row - 1, offsets=offsets)
         try:
             return build(src)
-        except duckdb.OutOfMemoryException:  # the caller decides (see load_raw)
-            raise
         except duckdb.Error as e:
             if "invalid unicode" in str(e).lower() and is_utf8(encoding):
                 raise _NotUtf8() from None

@@ -48,8 +48,6 @@ def load_json(con: duckdb.DuckDBPyConnection, path: str, display: str,
             src = Source(sql=sql, params=pointers, headers=headers, offsets=offsets)
             try:
                 return build(src)
-            except duckdb.OutOfMemoryException:  # the caller decides (see load_raw)
-                raise
             except duckdb.Error as e:
                 raise InputError(f"{display}: cannot read JSON: {first_line(e)}") from None
         finally:

@@ -1,7 +1,6 @@
 """`load_raw`: one export file -> one DuckDB table of text columns with provenance."""
 from __future__ import annotations
 
-import functools
 import os
 
 import duckdb
@@ -38,8 +37,17 @@ def load_raw(con: duckdb.DuckDBPyConnection, dataset: str, spec: str, table: str
     encoding = encoding or mapping.encoding
     if encoding:
         encoding = check_encoding(encoding, path)
-    build = functools.partial(build_table, con, dataset=dataset, table=table, display=path,
-                              mapping=mapping, shape=shape)
+    out_of_memory = OutOfMemory(f"{path}: out of memory while reading it (raise engine: memory_limit in the site "
+                                "config, or free the temporary directory DuckDB spills to)")
+
+    def build(src):
+        # raised as OutOfMemory here, which is no duckdb.Error: the readers' own
+        # translations of DuckDB errors ("cannot read CSV: ...") let it pass
+        try:
+            return build_table(con, src, dataset=dataset, table=table, display=path, mapping=mapping, shape=shape)
+        except duckdb.OutOfMemoryException:
+            raise out_of_memory from None
+
     try:
         if fmt == "xlsx":
             from .workbook import load_workbook  # openpyxl is a slow import: only for workbooks
@@ -50,6 +58,5 @@ def load_raw(con: duckdb.DuckDBPyConnection, dataset: str, spec: str, table: str
         return load_delimited(path, path, fmt, encoding, build)
     except OSError as e:  # unreadable file, full temp disk
         raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
-    except duckdb.OutOfMemoryException:
-        raise OutOfMemory(f"{path}: out of memory while reading it (raise engine: memory_limit in the site "
-                          "config, or free the temporary directory DuckDB spills to)") from None
+    except duckdb.OutOfMemoryException:  # staging a JSON file, before `build`
+        raise out_of_memory from None

@@ -56,8 +56,6 @@ def load_workbook(path: str, display: str, sheet: str | None, build: Callable[[S
                          column_label=lambda i: f"column {get_column_letter(i + 1)}")
             try:
                 return build(src)
-            except duckdb.OutOfMemoryException:  # the caller decides (see load_raw)
-                raise
             except duckdb.Error as e:
                 raise InputError(f"{where}: cannot load sheet: {first_line(e)}") from None
     finally:
