@@ -153,3 +153,48 @@ def test_headerless_columns_are_dropped_when_empty_and_an_error_when_not(tmp_pat
     bad = run(["--period", "2024-05", "--as-of", "2024-05-31T00:00"], tmp_path, filled)
     assert bad.exit_code == 2 and "Traceback" not in bad.output
     assert "tickets.csv: row 3: column 13 has a value but no header" in bad.output
+
+
+def test_the_first_bad_export_by_name_is_reported_however_many_are_read_at_once(tmp_path):
+    """Exports are read several at a time; which error a run reports must not depend on it."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "tickets.csv").write_text(TICKETS + "240506005,complaint\n", encoding="utf-8")
+    (folder / "calls.csv").write_text("call_id,agent_id,rang_at\nC1,A1,2024-05-06 09:00\nC2\n", encoding="utf-8")
+    messages = set()
+    for threads in (1, 4):
+        config = tmp_path / f"site{threads}.yaml"
+        config.write_text(f"engine:\n  threads: {threads}\n", encoding="utf-8")
+        result = CliRunner().invoke(main, ["check", "--rules", os.path.join(ROOT, "rules"), "--data", str(folder),
+                                           "--config", str(config), "--period", "2024-05"])
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        messages.add(result.output.strip().splitlines()[-1])
+    assert len(messages) == 1 and "calls.csv: row 3" in messages.pop()
+
+
+def test_a_report_that_fails_midway_leaves_no_file(tmp_path):
+    """Findings are made while the report is written: an error then must not leave half a report."""
+    import pytest
+
+    from compliance.cli import write_report
+
+    def failing(stream):
+        stream.write("{\n")
+        raise RuntimeError("boom")
+
+    out = tmp_path / "report.json"
+    out.write_text("the previous report", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        write_report(failing, False, "json", str(out))
+    assert out.read_text(encoding="utf-8") == "the previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_profile_covers_start_up_to_report(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPLIANCE_PROFILE", "1")
+    result = run(["--period", "2024-05", "--as-of", "2024-05-31T00:00", "--format", "json", "-o",
+                  str(tmp_path / "r.json")], tmp_path)
+    stages = [line.split(" s  ", 1)[1] for line in result.stderr.splitlines() if line.startswith("profile:  ")
+              and " s  " in line and "·" not in line]
+    assert stages[0].startswith("starting") and stages[-1] == "writing the json report"
+    assert any(s.startswith("reading") for s in stages) and any(s.startswith("checking") for s in stages)
