@@ -6,6 +6,7 @@ Formats from the mapping file are bound as sqlglot literals, never pasted as SQL
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -118,7 +119,8 @@ class Typing:
 
 def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
                  formats: dict[str, list[str]], zone: str | None, site_zone: str,
-                 anchor: str | None = None, kept: list[str] = ()) -> Typing:
+                 anchor: str | None = None,
+                 kept: Sequence[str] = ("__file", "__row", "__sheet")) -> Typing:
     """SELECT over the raw text relation "__raw" giving the typed fields some rule
     reads (`needed`) and the input has; `typed_view` adds the others as typed NULLs
     (storing columns of NULLs costs as much as storing values).
@@ -127,11 +129,12 @@ def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
     `!anchor` when the record's time is missing): a row is rejected when it is not
     empty. `__text` lists the raw text of the checked fields, for rejected rows only,
     so that a rejection can show the value without the raw text of every row being
-    kept. Columns named in `kept` are stored as they are."""
+    kept. Columns named in `kept` (provenance, headerless columns) are stored as
+    they are."""
     present = set(columns) & set(fields) & needed
     if anchor not in present:
         anchor = None
-    provenance = ["__file", "__row", "__sheet", *kept]
+    provenance = list(kept)
     typed: list[exp.Expression] = [col(c) for c in provenance]
     stored: list[str] = []
     checked: list[str] = []
@@ -167,10 +170,12 @@ def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
     return Typing(exp.select(*out).from_(level2.subquery("l2")), stored, checked)
 
 
-def typed_view(table: str, fields: dict[str, str], stored: list[str]) -> exp.Select:
+def typed_view(table: str, fields: dict[str, str], stored: list[str], row_base: int | None = None) -> exp.Select:
     """All of a dataset's fields over its stored table: `__rowid`, provenance, every
-    field in declaration order (NULL where not stored), `__bad` and `__text`."""
-    cols = [col("__row").as_("__rowid"), col("__file"), col("__row"), col("__sheet")]
+    field in declaration order (NULL where not stored), `__bad` and `__text`. With
+    `row_base`, the table stores no `__row`: a row's number is its rowid + row_base."""
+    row = col("__row") if row_base is None else exp.Add(this=exp.column("rowid"), expression=lit(row_base))
+    cols = [row.as_("__rowid"), col("__file"), row.copy().as_("__row"), col("__sheet")]
     cols += [col(n) if n in stored else cast(exp.Null(), SQL_TYPES.get(t, "VARCHAR")).as_(n)
              for n, t in fields.items()]
     cols += [col("__bad"), col("__text")]

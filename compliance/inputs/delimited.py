@@ -66,17 +66,18 @@ def _source(path: str, delimiter: str, headers: list[str], skip: int,
             offsets: list[tuple[int, int]]) -> Source:
     cols = [f"c{i}" for i in range(len(headers))]
     scan = (
-        f"SELECT *, row_number() OVER () AS \"__rn\" FROM read_csv($src_path, header=true, "
+        f"SELECT * FROM read_csv($src_path, header=true, "
         f"skip={int(skip)}, columns={columns_struct(cols)}, auto_detect=false, delim=$src_delim, "
         "quote='\"', escape='\"', comment='', strict_mode=true, null_padding=false, "
         "encoding='utf-8')"
     )
-    if len(cols) == 1:
-        # with one column DuckDB keeps blank lines as empty rows; drop them like it does
-        # for wider files, after numbering so later rows keep their numbers
-        scan = f'SELECT * FROM ({scan}) WHERE "c0" IS NOT NULL'
-    return Source(sql=scan, params={"src_path": path, "src_delim": delimiter},
-                  headers=headers, offsets=offsets)
+    params = {"src_path": path, "src_delim": delimiter}
+    if len(cols) > 1:  # the scan keeps file order: the table builder numbers the rows
+        return Source(sql=scan, params=params, headers=headers, offsets=offsets, numbered=False)
+    # with one column DuckDB keeps blank lines as empty rows; drop them like it does
+    # for wider files, after numbering so later rows keep their numbers
+    scan = f'SELECT * FROM (SELECT *, row_number() OVER () AS "__rn" FROM ({scan})) WHERE "c0" IS NOT NULL'
+    return Source(sql=scan, params=params, headers=headers, offsets=offsets)
 
 
 def _sniff_delimiter(path: str, display: str) -> str:

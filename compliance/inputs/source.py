@@ -1,8 +1,10 @@
 """The contract between a format reader and the table builder.
 
 A reader turns one file into a `Source`: a DuckDB query yielding text columns
-"c0".."cN-1" in file order plus "__rn", and the original headers. Positional column
-names keep user text out of the reader's SQL.
+"c0".."cN-1" in file order plus "__rn" (the record's number), and the original headers.
+Positional column names keep user text out of the reader's SQL. A reader whose scan
+keeps file order may leave "__rn" out (`numbered=False`): numbering rows with a window
+keeps a scan on one core, so the table builder numbers them only where it must.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ class Source:
     offsets: list[tuple[int, int]] = field(default_factory=lambda: [(1, 0)])
     sheet: str | None = None
     column_label: Callable[[int], str] = lambda i: f"column {i + 1}"
+    numbered: bool = True         # False: no "__rn"; rows come in file order
 
 
 def ident(name: str) -> str:

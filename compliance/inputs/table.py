@@ -24,13 +24,25 @@ class RawTable:
     rows: int               # data rows read (header excluded)
     columns: list[str]      # canonical columns in the table (after mapping + defaults)
     headers: list[str]      # headers as found in the file (for "did you mean" messages)
+    # set when the table stores no "__row" (a shaped table of a file read in order): a
+    # row's number is then its rowid + row_base, which `row_number` spells out
+    row_base: int | None = None
+
+    def row_number(self) -> str:
+        """SQL for a row's number in the stored table."""
+        return row_sql(self.row_base)
+
+
+def row_sql(row_base: int | None) -> str:
+    return '"__row"' if row_base is None else f"(rowid + {int(row_base)})"
 
 
 # A shape turns the raw text relation "__raw" (columns as in RawTable.columns, plus
 # provenance) into the SELECT whose result is stored instead of the raw text: typing
 # while the file is read, so a large export is scanned once and its text never stored.
-# The second argument names raw columns the result must keep as they are (headerless
-# columns, checked once the table is made).
+# The second argument names raw columns the result must keep as they are: provenance
+# ("__file", "__sheet", and "__row" unless rows are numbered by rowid, see
+# RawTable.row_base) and headerless columns, checked once the table is made.
 Shape = Callable[[list[str], list[str]], str]  # (columns, kept) -> SELECT ... FROM "__raw"
 
 
@@ -94,22 +106,30 @@ def build_table(con: duckdb.DuckDBPyConnection, src: Source, *, dataset: str, ta
     columns = [n for n in names if n is not None] + defaults
 
     offsets_table = None
-    if len(src.offsets) == 1:
+    numbered_sql = src.sql if src.numbered else f'SELECT *, row_number() OVER () AS "__rn" FROM ({src.sql})'
+    # a shaped table of a file scanned in order numbers its rows by rowid: no window,
+    # so DuckDB reads and types the file on every core (order is kept all the same)
+    # (unless a column is itself named rowid, which would hide the pseudo-column)
+    row_base = int(src.offsets[0][1]) + 1 if shape is not None and not src.numbered and len(src.offsets) == 1 \
+        and "rowid" not in {c.lower() for c in columns} else None
+    if row_base is not None:
+        row, source_sql, order = None, f"({src.sql}) AS s", ""
+    elif len(src.offsets) == 1:
         row = f's."__rn" + {int(src.offsets[0][1])}'
-        source_sql, order = f"({src.sql}) AS s", ""
+        source_sql, order = f"({numbered_sql}) AS s", ""
     else:  # blank lines shifted the numbering: look the shift up, then restore file order
         offsets_table = f"__inputs_offsets_{uuid.uuid4().hex}"
         con.execute(f"CREATE TEMP TABLE {offsets_table} (from_rn BIGINT, shift BIGINT)")
         con.executemany(f"INSERT INTO {offsets_table} VALUES (?, ?)",
                         [(int(a), int(b)) for a, b in src.offsets])
         row = 's."__rn" + o.shift'
-        source_sql = f'({src.sql}) AS s ASOF LEFT JOIN {offsets_table} AS o ON s."__rn" >= o.from_rn'
+        source_sql = f'({numbered_sql}) AS s ASOF LEFT JOIN {offsets_table} AS o ON s."__rn" >= o.from_rn'
         order = ' ORDER BY "__row"'
-    items += [
-        f'CAST({param(display)} AS VARCHAR) AS "__file"',
-        f'CAST({row} AS BIGINT) AS "__row"',
-        f'CAST({param(src.sheet)} AS VARCHAR) AS "__sheet"',
-    ]
+    items.append(f'CAST({param(display)} AS VARCHAR) AS "__file"')
+    if row is not None:
+        items.append(f'CAST({row} AS BIGINT) AS "__row"')
+    items.append(f'CAST({param(src.sheet)} AS VARCHAR) AS "__sheet"')
+    provenance = [p for p in PROVENANCE if p != "__row" or row is not None]
     raw = f"SELECT {', '.join(items)} FROM {source_sql}{order}"
     target = ident(table)
     try:
@@ -118,10 +138,11 @@ def build_table(con: duckdb.DuckDBPyConnection, src: Source, *, dataset: str, ta
             _drop_blank_columns(con, target, names, where, src)
         else:
             blanks = [f"__blank{i}" for i, n in enumerate(names) if n is None]
-            con.execute(f'CREATE OR REPLACE TABLE {target} AS WITH "__raw" AS ({raw}) {shape(columns, blanks)}',
-                        params)
+            con.execute(f'CREATE OR REPLACE TABLE {target} AS WITH "__raw" AS ({raw}) '
+                        f'{shape(columns, provenance + blanks)}', params)
             try:
-                _check_blank_columns(con, target, {}, names, where, src)
+                _check_blank_columns(con, target, {}, names, where, src,
+                                     row=row_sql(row_base))
             except InputError:
                 con.execute(f"DROP TABLE {target}")
                 raise
@@ -136,17 +157,18 @@ def build_table(con: duckdb.DuckDBPyConnection, src: Source, *, dataset: str, ta
         rows=rows,
         columns=columns,
         headers=[h for h in map(clean_header, src.headers) if h],
+        row_base=row_base,
     )
 
 
 def _check_blank_columns(con, relation: str, params: dict[str, Any], names: list[str | None], where: str,
-                         src: Source) -> None:
+                         src: Source, row: str = '"__row"') -> None:
     """A column without a header may be empty (trailing delimiters are common in
     exports); one that holds values is an error, as nothing can name it."""
     blanks = [i for i, n in enumerate(names) if n is None]
     if not blanks:
         return
-    firsts = ", ".join(f'min(CASE WHEN "__blank{i}" IS NOT NULL THEN "__row" END)' for i in blanks)
+    firsts = ", ".join(f'min(CASE WHEN "__blank{i}" IS NOT NULL THEN {row} END)' for i in blanks)
     found = con.execute(f"SELECT {firsts} FROM {relation}", params).fetchall()[0]
     for i, first in zip(blanks, found):
         if first is not None:

@@ -113,3 +113,53 @@ def test_only_needed_fields_are_stored_the_view_has_them_all():
     assert row["flag"] is None and row["n"] is None and row["unused"] is None
     assert row["__bad"] == ""  # a field no rule reads cannot reject a row
     assert row["__rowid"] == row["__row"] == 2 and row["__file"] == "f.csv"
+
+
+def test_a_large_file_read_on_every_core_keeps_its_row_numbers(tmp_path):
+    """Rows of a CSV file are numbered by their place in the stored table, not by a
+    window: a file this large is scanned by several threads at once (without DuckDB's
+    insertion order kept, about nine rows in ten would get another row's number)."""
+    from compliance.inputs.load import load_raw
+
+    path = tmp_path / "big.csv"
+    rows = 600_000
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("id,note,seen_at\n")
+        f.writelines(f"{i},{'x' * (i % 61)},2024-01-01 00:00:00\n" for i in range(2, rows + 2))
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    fields = {"id": "int", "note": "text", "seen_at": "datetime"}
+    typing = {}
+
+    def shape(columns, kept):
+        typing["t"] = typed_select(columns, fields, set(fields), {}, None, "Asia/Shanghai", "seen_at", kept=kept)
+        return typing["t"].select.sql(dialect="duckdb")
+    raw = load_raw(con, "x", str(path), "tt", shape=shape)
+    assert raw.rows == rows and raw.row_base == 2
+    view = typed_view("tt", fields, typing["t"].stored, raw.row_base).sql(dialect="duckdb")
+    wrong, first, last = con.execute(
+        f"SELECT count(*) FILTER (WHERE id <> __row), min(__row), max(__rowid) FROM ({view})").fetchall()[0]
+    assert (wrong, first, last) == (0, 2, rows + 1)
+
+
+def test_a_column_named_rowid_keeps_rows_numbered_by_the_file(tmp_path):
+    """A column called rowid would hide DuckDB's pseudo-column: such a file stores its
+    row numbers instead."""
+    from compliance.inputs.load import load_raw
+
+    path = tmp_path / "ids.csv"
+    path.write_text("rowid,seen_at\n\nr1,2024-01-01 00:00:00\nr2,2024-01-02 00:00:00\n", encoding="utf-8")
+    path2 = tmp_path / "plain.csv"
+    path2.write_text("rowid,seen_at\nr1,2024-01-01 00:00:00\nr2,2024-01-02 00:00:00\n", encoding="utf-8")
+    fields = {"rowid": "text", "seen_at": "datetime"}
+    for file, expected in ((path, [("r1", 3), ("r2", 4)]), (path2, [("r1", 2), ("r2", 3)])):
+        con = duckdb.connect()
+        typing = {}
+
+        def shape(columns, kept):
+            typing["t"] = typed_select(columns, fields, set(fields), {}, None, "Asia/Shanghai", "seen_at", kept=kept)
+            return typing["t"].select.sql(dialect="duckdb")
+        raw = load_raw(con, "x", str(file), "tt", shape=shape)
+        assert raw.row_base is None
+        view = typed_view("tt", fields, typing["t"].stored, raw.row_base).sql(dialect="duckdb")
+        assert con.execute(f"SELECT rowid, __row FROM ({view}) ORDER BY __row").fetchall() == expected
