@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from compliance.check.checker import rule_params
 from compliance.compile.periods import bucket_label
 from compliance.compile.queries import CompiledRule
 from compliance.engine.messages import Explainer, fmt_duration, fmt_value, json_value
+from compliance.report.json_text import key, scalar, string
 from compliance.report.model import Derived, Finding
 from compliance.syntax import ast
 from compliance.syntax.printer import expr_text
@@ -27,10 +28,16 @@ def build_findings(runner, compiled: CompiledRule, rows: list[dict[str, Any]]) -
         return [], _derived(compiled, rows)
     if compiled.kind == "coverage":
         return _gaps(compiled, rows), []
+    plan = plan_of(runner, compiled)
+    return [plan.finding(row) for row in rows], []
+
+
+def plan_of(runner, compiled: CompiledRule) -> _Plan:
+    """The rule's plan, made on first use (a check or cadence rule: not derive or coverage)."""
     plan = compiled.extra.get("plan")
     if plan is None:
         plan = compiled.extra["plan"] = _Plan(runner, compiled)
-    return [plan.finding(row) for row in rows], []
+    return plan
 
 
 @contextmanager
@@ -62,6 +69,7 @@ class _Plan:
         self.fallback_period = runner.period.label
         self.periods: dict[Any, str] = {}  # bucket start -> label; a rule has few buckets
         self.grouped = compiled.kind == "grouped"
+        self._text: _PlanText | None = None
         # (name, column, type) per evidence value: fields first, then aggregates by their text
         ds = p.datasets.get(compiled.dataset)
         self.evidence = [(name, f"__e_{name}", ds.type_of(name) if ds else None) for name in compiled.evidence]
@@ -85,11 +93,47 @@ class _Plan:
         return Finding(self.rule, self.title, self.severity, status, self.dataset, subject, self.reason(row),
                        evidence, [], len(rowids), rowids[:MAX_LOCATIONS])
 
+    def json_text(self, row: dict[str, Any], location: Callable[[Any], str]) -> str:
+        """The JSON report's text of `finding(row)` (see report/json_text.py), written from
+        the row; `location(rowid)` gives a record's location as JSON text."""
+        text = self._text
+        if text is None:
+            text = self._text = _PlanText(self)
+        subject = [name + string(fmt_value(row[column]) if column else self._period(row["__b_start"]))
+                   for name, column in text.subject]
+        evidence = ", ".join([name + scalar(json_value(row.get(column), type_))
+                              for name, column, type_ in text.evidence])
+        if self.grouped:
+            rowids = list(row.get("__rowids") or [])
+        else:
+            rowid = row.get("__rowid")
+            rowids = [rowid] if rowid is not None else []
+        status = '"pending"' if row.get("__verdict") is None else '"violation"'
+        locations = ", ".join([location(r) for r in rowids[:MAX_LOCATIONS]])
+        return (f'{text.head}{status}{text.dataset}{", ".join(subject)}}}, "message": {string(self.reason(row))}, '
+                f'"evidence": {{{evidence}}}, "locations": [{locations}], "locations_total": {len(rowids)}}}')
+
     def _period(self, start) -> str:
         label = self.periods.get(start)
         if label is None:
             label = self.periods[start] = bucket_label(self.bucket_unit, start, self.fallback_period)
         return label
+
+
+class _PlanText:
+    """The fixed parts of a rule's findings as JSON text: opening members, member names."""
+
+    def __init__(self, plan: _Plan):
+        self.head = (f'{{"rule": {string(plan.rule)}, "title": {string(plan.title)}, '
+                     f'"severity": {string(plan.severity)}, "status": ')
+        self.dataset = f', "dataset": {string(plan.dataset)}, "subject": {{'
+        # built as `finding` builds its dicts: a name met again keeps its place, takes the new value
+        subject: dict[str, str | None] = dict(plan.subject)
+        if plan.bucketed:
+            subject["period"] = None  # the bucket's label
+        evidence = {name: (column, type_) for name, column, type_ in plan.evidence}
+        self.subject = [(key(name), column) for name, column in subject.items()]
+        self.evidence = [(key(name), column, type_) for name, (column, type_) in evidence.items()]
 
 
 def _subject_columns(compiled: CompiledRule) -> list[tuple[str, str]]:

@@ -16,9 +16,10 @@ from sqlglot import exp
 
 from compliance.compile.queries import CompiledRule
 from compliance.engine.errors import rule_failed
-from compliance.engine.findings import build_findings, collector_paused
-from compliance.engine.locations import attach_locations
+from compliance.engine.findings import build_findings, collector_paused, plan_of
+from compliance.engine.locations import attach_locations, single_origin
 from compliance.engine.sql import ident
+from compliance.report.json_text import compact, string
 from compliance.report.model import Finding
 
 FETCH_ROWS = 10_000  # failing rows turned into findings at a time
@@ -60,20 +61,52 @@ class FindingStream:
 
     def __iter__(self) -> Iterator[Finding]:
         for part in self._parts:
-            # a cursor of its own: locations are looked up between chunks
-            cur = self.runner.con.cursor()
-            try:
-                cur.execute(f"SELECT * EXCLUDE (__n) FROM {ident(part.table)} ORDER BY __n")
-                names = [d[0] for d in cur.description]
-                while chunk := cur.fetchmany(FETCH_ROWS):
-                    with collector_paused():
-                        found, _ = build_findings(self.runner, part.compiled, [dict(zip(names, r)) for r in chunk])
-                        attach_locations(self.runner, found, [])
-                    yield from found
-            except duckdb.Error as exc:
-                raise rule_failed(part.compiled.rule, "could not be read back", exc) from exc
-            finally:
-                cur.close()
+            yield from self._findings(part)
+
+    def json_items(self) -> Iterator[str]:
+        """Each finding's text in the JSON report, in order: what the report's encoder
+        makes of `finding.to_dict()`, written straight from the rows where the records
+        behind a rule's findings all come from one file (always, unless the dataset is
+        empty), without making the findings."""
+        runner = self.runner
+        for part in self._parts:
+            compiled = part.compiled
+            origin = single_origin(runner, compiled.dataset) if compiled.kind != "coverage" else None
+            if origin is None:
+                yield from map(compact, (f.to_dict() for f in self._findings(part)))
+                continue
+            plan = plan_of(runner, compiled)
+            file, sheet = origin
+            before = f'{{"file": {string(file)}, "row": '
+            after = f', "sheet": {string(sheet)}}}' if sheet is not None else "}"
+
+            def location(rowid) -> str:
+                return f"{before}{int(rowid)}{after}"
+            for rows in self._rows(part):
+                with collector_paused():
+                    texts = [plan.json_text(row, location) for row in rows]
+                yield from texts
+
+    def _findings(self, part: _Part) -> Iterator[Finding]:
+        for rows in self._rows(part):
+            with collector_paused():
+                found, _ = build_findings(self.runner, part.compiled, rows)
+                attach_locations(self.runner, found, [])
+            yield from found
+
+    def _rows(self, part: _Part) -> Iterator[list[dict]]:
+        """A rule's failing rows in order, a chunk at a time, as dicts by column name."""
+        # a cursor of its own: locations are looked up between chunks
+        cur = self.runner.con.cursor()
+        try:
+            cur.execute(f"SELECT * EXCLUDE (__n) FROM {ident(part.table)} ORDER BY __n")
+            names = [d[0] for d in cur.description]
+            while chunk := cur.fetchmany(FETCH_ROWS):
+                yield [dict(zip(names, r)) for r in chunk]
+        except duckdb.Error as exc:
+            raise rule_failed(part.compiled.rule, "could not be read back", exc) from exc
+        finally:
+            cur.close()
 
     def close(self) -> None:
         """Release the run's database (the stream cannot be read after this)."""

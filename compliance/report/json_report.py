@@ -5,6 +5,7 @@ key order follows the record so diffs between runs stay small. The long lists
 (findings, rejections, duplicates, derived values) hold one item per line and are
 streamed a batch of items at a time: easy to grep and diff, written by the C encoder,
 and a run with a million findings never holds a second copy of them as plain data.
+Findings read back from the engine are written as text straight from their rows.
 """
 from __future__ import annotations
 
@@ -12,14 +13,11 @@ import json
 from itertools import islice
 from typing import TextIO
 
+from .json_text import compact
 from .model import RunResult
 
 BINARY = False
 BATCH = 1000  # items encoded before one write
-
-# One encoder for every item (json.dumps with options builds a new one per call). Items
-# are fresh trees of plain data, so the check for circular references is not needed.
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), check_circular=False).encode
 
 
 def render(result: RunResult, stream: TextIO) -> None:
@@ -33,7 +31,9 @@ def render(result: RunResult, stream: TextIO) -> None:
     for i, key in enumerate(names):
         end = ",\n" if i < len(names) - 1 else "\n"
         stream.write(f'  "{key}": [')
-        items = map(_compact, lists[key])
+        # findings that can write their own text (see FindingStream.json_items) do
+        items = json_items() if key == "findings" and (json_items := getattr(result.findings, "json_items", None)) \
+            else map(compact, lists[key])
         lead = "\n    "
         while batch := list(islice(items, BATCH)):
             stream.write(lead + ",\n    ".join(batch))
