@@ -84,11 +84,7 @@ class _Plan:
         if self.bucketed:
             subject["period"] = self._period(row["__b_start"])
         evidence = {name: json_value(row.get(column), type_) for name, column, type_ in self.evidence}
-        if self.grouped:
-            rowids = list(row.get("__rowids") or [])
-        else:
-            rowid = row.get("__rowid")
-            rowids = [rowid] if rowid is not None else []
+        rowids = self._rowids(row)
         status = "pending" if row.get("__verdict") is None else "violation"
         return Finding(self.rule, self.title, self.severity, status, self.dataset, subject, self.reason(row),
                        evidence, [], len(rowids), rowids[:MAX_LOCATIONS])
@@ -103,15 +99,18 @@ class _Plan:
                    for name, column in text.subject]
         evidence = ", ".join([name + scalar(json_value(row.get(column), type_))
                               for name, column, type_ in text.evidence])
-        if self.grouped:
-            rowids = list(row.get("__rowids") or [])
-        else:
-            rowid = row.get("__rowid")
-            rowids = [rowid] if rowid is not None else []
+        rowids = self._rowids(row)
         status = '"pending"' if row.get("__verdict") is None else '"violation"'
         locations = ", ".join([location(r) for r in rowids[:MAX_LOCATIONS]])
         return (f'{text.head}{status}{text.dataset}{", ".join(subject)}}}, "message": {string(self.reason(row))}, '
                 f'"evidence": {{{evidence}}}, "locations": [{locations}], "locations_total": {len(rowids)}}}')
+
+    def _rowids(self, row: dict[str, Any]) -> list:
+        """The records behind the finding: a group's, or the one record's."""
+        if self.grouped:
+            return list(row.get("__rowids") or [])
+        rowid = row.get("__rowid")
+        return [rowid] if rowid is not None else []
 
     def _period(self, start) -> str:
         label = self.periods.get(start)
