@@ -127,13 +127,14 @@ def check(rules, data, config_path, mapping_path, period, as_of, fmt, output, fa
     options = Options(period=parse_period(period) if period else None, rules=set(only) if only else None,
                       as_of=parse_as_of(as_of, config.timezone), mappings=mappings, encoding=encoding,
                       progress=_progress() if sys.stderr.isatty() else None)
+    fmt = fmt or format_from(output, FORMATS)
+    options.json_ahead = fmt == "json"
     result = run_check(program, bindings, config, options)
     if options.progress is not None:
         click.echo("\r\033[K", err=True, nl=False)  # clear the progress line
     from compliance.report import FORMATS as RENDERERS
     from compliance.report import render
 
-    fmt = fmt or format_from(output, FORMATS)
     profile.stage(f"writing the {fmt} report")
     write_report(lambda stream: render(result, fmt, stream), RENDERERS[fmt].binary, fmt, output)
     profile.stage(None)

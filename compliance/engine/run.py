@@ -51,6 +51,7 @@ class Options:
     rules: set[str] | None = None  # evaluate only these rule IDs
     penalties: bool = False  # run penalty ladders instead of checks
     agent: str | None = None  # penalties for one agent only
+    json_ahead: bool = False  # the report is JSON: make findings' text while later rules run
 
 
 DEFAULT_MEMORY_LIMIT = "1GB"
@@ -315,6 +316,16 @@ class Runner:
         self.prepare()
         compiler = RuleCompiler(self.p, self.period, self.as_of, self.calendars)
         findings, derived, summaries = FindingStream(self), [], []
+        if self.opt.json_ahead:
+            findings.write_ahead()
+        try:
+            return self._run_rules(compiler, findings, derived, summaries)
+        except BaseException:
+            findings.stop_ahead()
+            raise
+
+    def _run_rules(self, compiler: RuleCompiler, findings: FindingStream, derived: list[Derived],
+                   summaries: list[RuleSummary]) -> RunResult:
         # most severe first, so a report opens with what matters most; file order within
         ordered = sorted(self.selected(), key=lambda r: -SEVERITY_RANK.get(r.severity or "major", 2))
         for index, rule in enumerate(ordered):
@@ -337,6 +348,7 @@ class Runner:
                 f"SELECT {pending}, count(*) FROM {_ident(table)}").fetchall()[0]
             summary.violations = total - summary.pending
             findings.add(table, compiled, total)
+        findings.sealed()
         self.progress("counting rows, finding duplicate keys")
         result = RunResult(
             as_of=self.as_of.isoformat(sep=" "),

@@ -49,15 +49,38 @@ class FindingStream:
     """The findings of a run in report order: rule by rule, each rule's in its order.
 
     Iterable as often as needed (each pass reads the tables again); `len` is known
-    without building any finding."""
+    without building any finding. With `write_ahead()`, the JSON text of the findings
+    is made while later rules still run (see ahead.py)."""
 
     def __init__(self, runner):
         self.runner = runner
         self._parts: list[_Part] = []
+        self._ahead = None
 
     def add(self, table: str, compiled: CompiledRule, count: int) -> None:
         if count:
-            self._parts.append(_Part(table, compiled, count))
+            part = _Part(table, compiled, count)
+            self._parts.append(part)
+            if self._ahead is not None:
+                self._ahead.add(part)
+
+    def write_ahead(self) -> None:
+        """Make the JSON text of each rule's findings in a background thread as soon as
+        the rule has run: the first `json_items` pass then takes it from there."""
+        from compliance.engine.ahead import AheadWriter
+
+        self._ahead = AheadWriter(self, self.runner.con.cursor())
+
+    def sealed(self) -> None:
+        """No more rules will be added (the run is over)."""
+        if self._ahead is not None:
+            self._ahead.add(None)
+
+    def stop_ahead(self) -> None:
+        """Stop writing ahead (the run failed, or the report is not written after all)."""
+        if self._ahead is not None:
+            self._ahead.stop()
+            self._ahead = None
 
     def __iter__(self) -> Iterator[Finding]:
         for part in self._parts:
@@ -68,36 +91,57 @@ class FindingStream:
         makes of `finding.to_dict()`, written straight from the rows where the records
         behind a rule's findings all come from one file (always, unless the dataset is
         empty), without making the findings."""
-        runner = self.runner
-        for part in self._parts:
-            compiled = part.compiled
-            origin = single_origin(runner, compiled.dataset) if compiled.kind != "coverage" else None
-            if origin is None:
-                yield from map(compact, (f.to_dict() for f in self._findings(part)))
-                continue
-            plan = plan_of(runner, compiled)
-            file, sheet = origin
-            before = f'{{"file": {string(file)}, "row": '
-            after = f', "sheet": {string(sheet)}}}' if sheet is not None else "}"
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:  # made ahead, once
+            yield from ahead.texts()
+            return
+        con = self.runner.con.cursor()
+        try:
+            for part in self._parts:
+                for texts in self.json_chunks(part, con):
+                    yield from texts
+        finally:
+            con.close()
 
-            def location(rowid) -> str:
-                return f"{before}{int(rowid)}{after}"
-            for rows in self._rows(part):
-                with collector_paused():
-                    texts = [plan.json_text(row, location) for row in rows]
-                yield from texts
+    def json_chunks(self, part: _Part, con) -> Iterator[list[str]]:
+        """One rule's findings as JSON report text, a chunk at a time, read on cursor `con`."""
+        runner, compiled = self.runner, part.compiled
+        origin = single_origin(runner, compiled.dataset, con) if compiled.kind != "coverage" else None
+        if origin is None:
+            for found in self._chunks(part, con):
+                yield [compact(f.to_dict()) for f in found]
+            return
+        plan = plan_of(runner, compiled)
+        file, sheet = origin
+        before = f'{{"file": {string(file)}, "row": '
+        after = f', "sheet": {string(sheet)}}}' if sheet is not None else "}"
+
+        def location(rowid) -> str:
+            return f"{before}{int(rowid)}{after}"
+        for rows in self._rows(part, con):
+            with collector_paused():
+                texts = [plan.json_text(row, location) for row in rows]
+            yield texts
 
     def _findings(self, part: _Part) -> Iterator[Finding]:
-        for rows in self._rows(part):
+        con = self.runner.con.cursor()
+        try:
+            for found in self._chunks(part, con):
+                yield from found
+        finally:
+            con.close()
+
+    def _chunks(self, part: _Part, con) -> Iterator[list[Finding]]:
+        for rows in self._rows(part, con):
             with collector_paused():
                 found, _ = build_findings(self.runner, part.compiled, rows)
-                attach_locations(self.runner, found, [])
-            yield from found
+                attach_locations(self.runner, found, [], con)
+            yield found
 
-    def _rows(self, part: _Part) -> Iterator[list[dict]]:
+    def _rows(self, part: _Part, con) -> Iterator[list[dict]]:
         """A rule's failing rows in order, a chunk at a time, as dicts by column name."""
-        # a cursor of its own: locations are looked up between chunks
-        cur = self.runner.con.cursor()
+        # a cursor of its own: locations are looked up on `con` between chunks
+        cur = con.cursor()
         try:
             cur.execute(f"SELECT * EXCLUDE (__n) FROM {ident(part.table)} ORDER BY __n")
             names = [d[0] for d in cur.description]
@@ -110,6 +154,7 @@ class FindingStream:
 
     def close(self) -> None:
         """Release the run's database (the stream cannot be read after this)."""
+        self.stop_ahead()
         self.runner.con.close()
 
     def __len__(self) -> int:

@@ -5,6 +5,7 @@ import duckdb
 from sqlglot import exp
 
 from compliance.engine.stream import numbered
+from compliance.report.json_text import compact
 
 
 def test_numbered_keeps_the_order_of_the_query_it_replaces():
@@ -18,10 +19,9 @@ def test_numbered_keeps_the_order_of_the_query_it_replaces():
     assert con.execute("SELECT min(__n), max(__n), count(DISTINCT __n) FROM kept").fetchall() == [(1, 5000, 5000)]
 
 
-def test_findings_written_from_their_rows_read_as_the_encoder_writes_them():
-    """The JSON report writes findings straight from the failing rows; over the demo
-    site (CSV, JSON Lines and a workbook sheet; every kind of rule) that text must be
-    what the report's encoder makes of each finding, item for item."""
+def demo_run(**options):
+    """The standard pack over the demo site (CSV, JSON Lines and a workbook sheet)."""
+    import datetime as dt
     from pathlib import Path
 
     from compliance.check.program import load_program
@@ -29,16 +29,21 @@ def test_findings_written_from_their_rows_read_as_the_encoder_writes_them():
     from compliance.engine.config import load_config
     from compliance.engine.run import Options, run_check
     from compliance.inputs import bind_data, load_mapping
-    from compliance.report.json_text import compact
-    import datetime as dt
 
     root = Path(__file__).resolve().parents[2]
     demo = root / "fixtures" / "demo"
     config = load_config(None)
     program = load_program([str(root / "rules")], config.params)
-    options = Options(period=parse_period("2024-Q2"), rules=None, as_of=dt.datetime(2024, 7, 1),
-                      mappings=load_mapping(str(demo / "mapping.yaml")), encoding=None, progress=None)
-    result = run_check(program, bind_data([str(demo)]), config, options)
+    opts = Options(period=parse_period("2024-Q2"), as_of=dt.datetime(2024, 7, 1),
+                   mappings=load_mapping(str(demo / "mapping.yaml")), **options)
+    return run_check(program, bind_data([str(demo)]), config, opts)
+
+
+def test_findings_written_from_their_rows_read_as_the_encoder_writes_them():
+    """The JSON report writes findings straight from the failing rows; over the demo
+    site (every kind of rule) that text must be what the report's encoder makes of each
+    finding, item for item."""
+    result = demo_run()
     try:
         expected = [compact(f.to_dict()) for f in result.findings]
         written = list(result.findings.json_items())
@@ -48,3 +53,67 @@ def test_findings_written_from_their_rows_read_as_the_encoder_writes_them():
     assert len(expected) > 50 and {"record", "grouped", "cadence", "sequence"} <= kinds
     assert any('"sheet": ' in line for line in written) and any('"period": ' in line for line in written)
     assert written == expected
+
+
+def test_findings_written_ahead_are_the_same_text_in_the_same_order(monkeypatch):
+    """Written ahead in a thread, a few findings at a time with little room to wait in,
+    the text is the same as written when the report asks for it; the writer then ends
+    and the interpreter's switch interval is as it was."""
+    import sys
+
+    import compliance.engine.ahead as ahead
+    import compliance.engine.stream as stream
+
+    interval = sys.getswitchinterval()
+    plain = demo_run()
+    try:
+        expected = list(plain.findings.json_items())
+    finally:
+        plain.findings.close()
+    monkeypatch.setattr(stream, "FETCH_ROWS", 3)
+    monkeypatch.setattr(ahead, "AHEAD_CHUNKS", 2)
+    result = demo_run(json_ahead=True)
+    try:
+        writer = result.findings._ahead
+        assert writer is not None and writer._thread.is_alive()
+        written = list(result.findings.json_items())
+        assert not writer._thread.is_alive()
+        assert written == expected and len(written) > 50
+        assert list(result.findings.json_items()) == expected  # a second pass reads the tables again
+    finally:
+        result.findings.close()
+    assert sys.getswitchinterval() == interval
+
+
+def test_an_error_writing_ahead_is_raised_where_the_report_reaches_it(monkeypatch):
+    """A rule whose findings cannot be read back fails the report at that rule, after
+    the findings of the rules before it, as it would without writing ahead."""
+    import pytest
+
+    from compliance.engine.errors import DataError
+    from compliance.engine.stream import FindingStream
+
+    real = FindingStream.json_chunks
+
+    def failing(self, part, con):
+        if self._parts.index(part) == 2:
+            raise DataError(f"rule {part.compiled.rule.id} could not be read back")
+        yield from real(self, part, con)
+    monkeypatch.setattr(FindingStream, "json_chunks", failing)
+    result = demo_run(json_ahead=True)
+    parts = result.findings._parts
+    got = []
+    try:
+        with pytest.raises(DataError, match=parts[2].compiled.rule.id):
+            for text in result.findings.json_items():
+                got.append(text)
+    finally:
+        result.findings.close()
+    assert len(got) == parts[0].count + parts[1].count
+
+
+def test_a_stream_closed_unread_ends_its_writer():
+    result = demo_run(json_ahead=True)
+    writer = result.findings._ahead
+    result.findings.close()
+    assert not writer._thread.is_alive()
