@@ -8,6 +8,9 @@ wait4() (the child's own rusage, not the maximum over every child so far):
 
   generate   bench/generate.py, only when the data is not there yet
   floor      DuckDB reading every file with no rules: count(*) over read_csv(), all text
+  load       for reference: DuckDB storing every value of every file as text, no rules
+                 (CREATE TABLE ... AS SELECT * FROM read_csv(), all text): what any
+                 checker that looks at every value pays before its first rule
   check      compliance check --rules rules --data DIR --period 2024
                  --as-of 2025-01-01T00:00 --format json --output /dev/null
   penalties  compliance penalties (same arguments), when `compliance --help` lists it
@@ -56,6 +59,15 @@ for name, path in json.loads(sys.argv[1]).items():
     out[name] = con.execute(
         "SELECT count(*) FROM read_csv(?, header = true, all_varchar = true)", [path]).fetchall()[0][0]
 print(json.dumps(out))
+"""
+
+LOAD_SCRIPT = r"""
+import json, sys, duckdb
+con = duckdb.connect(":memory:")
+con.execute("SET enable_progress_bar = false")
+con.execute("SET memory_limit = '1GB'")
+for i, path in enumerate(json.loads(sys.argv[1]).values()):
+    con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_csv(?, header = true, all_varchar = true)", [path])
 """
 
 
@@ -371,6 +383,14 @@ def main(argv: list[str] | None = None) -> int:
             s.rows = floor.rows
     steps.append(floor)
 
+    # -- load (a reference, not a target)
+    print("bench: load (storing every value of every file, no rules)", file=sys.stderr)
+    load = run_child(Step("load", floor.rows), [sys.executable, "-c", LOAD_SCRIPT, json.dumps(files)],
+                     timeout=args.timeout)
+    if load.rc != 0:
+        print(load.stderr, file=sys.stderr)
+    steps.append(load)
+
     # -- check
     common = ["--rules", rules, "--data", data, "--period", PERIOD, "--as-of", AS_OF, "--format", "json"]
     env = dict(os.environ, COMPLIANCE_PROFILE="1")  # stage timings: a few lines on stderr
@@ -439,6 +459,11 @@ def main(argv: list[str] | None = None) -> int:
         print("penalties: not available")
     print_breakdown(result["check_breakdown"], check.wall)
     print_targets(result["targets"])
+    load_step, check_step = by_name.get("load"), by_name.get("check")
+    if load_step and check_step and load_step.get("exit_code") == 0 and load_step["wall_s"] > 0:
+        result["check_vs_load"] = round(check_step["wall_s"] / load_step["wall_s"], 2)
+        print(f"  (for reference, not a target: check = {result['check_vs_load']:.2f}x load, the cost of "
+              "storing every value as text)")
     for name, text in errors.items():
         print(f"\n{name} failed (exit {by_name[name]['exit_code']}"
               f"{', timed out' if by_name[name].get('timed_out') else ''}):\n{text}")

@@ -170,12 +170,16 @@ def typed_select(columns: list[str], fields: dict[str, str], needed: set[str],
     return Typing(exp.select(*out).from_(level2.subquery("l2")), stored, checked)
 
 
-def typed_view(table: str, fields: dict[str, str], stored: list[str], row_base: int | None = None) -> exp.Select:
+def typed_view(table: str, fields: dict[str, str], stored: list[str], row_base: int | None = None,
+               origin: tuple[str, str | None] | None = None) -> exp.Select:
     """All of a dataset's fields over its stored table: `__rowid`, provenance, every
     field in declaration order (NULL where not stored), `__bad` and `__text`. With
-    `row_base`, the table stores no `__row`: a row's number is its rowid + row_base."""
+    `row_base`, the table stores no `__row`: a row's number is its rowid + row_base.
+    With `origin` (file, sheet), it stores no `__file` or `__sheet` either."""
     row = col("__row") if row_base is None else exp.Add(this=exp.column("rowid"), expression=lit(row_base))
-    cols = [row.as_("__rowid"), col("__file"), row.copy().as_("__row"), col("__sheet")]
+    file, sheet = (col("__file"), col("__sheet")) if origin is None else \
+        (cast(lit(origin[0]), "VARCHAR"), cast(lit(origin[1]), "VARCHAR"))
+    cols = [row.as_("__rowid"), file.as_("__file"), row.copy().as_("__row"), sheet.as_("__sheet")]
     cols += [col(n) if n in stored else cast(exp.Null(), SQL_TYPES.get(t, "VARCHAR")).as_(n)
              for n, t in fields.items()]
     cols += [col("__bad"), col("__text")]

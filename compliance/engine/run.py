@@ -185,7 +185,8 @@ class Runner:
         mapping = self.opt.mappings.get(name) or DatasetMapping()
         raw = load_raw(con, name, self.data[name], f"tt_{name}", mapping, self.opt.encoding,
                        shape=self._typing(name, needed, mapping))
-        view = typed_view(f"tt_{name}", self.p.datasets[name].fields, self.typing[name].stored, raw.row_base)
+        view = typed_view(f"tt_{name}", self.p.datasets[name].fields, self.typing[name].stored, raw.row_base,
+                          (raw.files[0], raw.sheet))
         con.execute(f"CREATE VIEW {_ident('t_' + name)} AS {view.sql(dialect='duckdb')}")
         profile.detail(time.perf_counter() - started, f"{name}: {raw.rows:,} rows from {self.data[name]}")
         return raw

@@ -27,6 +27,7 @@ class RawTable:
     # set when the table stores no "__row" (a shaped table of a file read in order): a
     # row's number is then its rowid + row_base, which `row_number` spells out
     row_base: int | None = None
+    sheet: str | None = None  # the workbook sheet read
 
     def row_number(self) -> str:
         """SQL for a row's number in the stored table."""
@@ -40,9 +41,11 @@ def row_sql(row_base: int | None) -> str:
 # A shape turns the raw text relation "__raw" (columns as in RawTable.columns, plus
 # provenance) into the SELECT whose result is stored instead of the raw text: typing
 # while the file is read, so a large export is scanned once and its text never stored.
-# The second argument names raw columns the result must keep as they are: provenance
-# ("__file", "__sheet", and "__row" unless rows are numbered by rowid, see
-# RawTable.row_base) and headerless columns, checked once the table is made.
+# The second argument names raw columns the result must keep as they are: "__row"
+# (unless rows are numbered by rowid, see RawTable.row_base) and headerless columns,
+# checked once the table is made. A shaped table stores no "__file" or "__sheet": one
+# file (and sheet) is read into it, and a path repeated on every row of a large export
+# costs DuckDB more memory than all its typed values (RawTable.files and .sheet say it).
 Shape = Callable[[list[str], list[str]], str]  # (columns, kept) -> SELECT ... FROM "__raw"
 
 
@@ -125,11 +128,13 @@ def build_table(con: duckdb.DuckDBPyConnection, src: Source, *, dataset: str, ta
         row = 's."__rn" + o.shift'
         source_sql = f'({numbered_sql}) AS s ASOF LEFT JOIN {offsets_table} AS o ON s."__rn" >= o.from_rn'
         order = ' ORDER BY "__row"'
-    items.append(f'CAST({param(display)} AS VARCHAR) AS "__file"')
+    if shape is None:
+        items.append(f'CAST({param(display)} AS VARCHAR) AS "__file"')
     if row is not None:
         items.append(f'CAST({row} AS BIGINT) AS "__row"')
-    items.append(f'CAST({param(src.sheet)} AS VARCHAR) AS "__sheet"')
-    provenance = [p for p in PROVENANCE if p != "__row" or row is not None]
+    if shape is None:
+        items.append(f'CAST({param(src.sheet)} AS VARCHAR) AS "__sheet"')
+    provenance = ["__row"] if row is not None else []
     raw = f"SELECT {', '.join(items)} FROM {source_sql}{order}"
     target = ident(table)
     try:
@@ -158,6 +163,7 @@ def build_table(con: duckdb.DuckDBPyConnection, src: Source, *, dataset: str, ta
         columns=columns,
         headers=[h for h in map(clean_header, src.headers) if h],
         row_base=row_base,
+        sheet=src.sheet,
     )
 
 

@@ -136,10 +136,14 @@ def test_a_large_file_read_on_every_core_keeps_its_row_numbers(tmp_path):
         return typing["t"].select.sql(dialect="duckdb")
     raw = load_raw(con, "x", str(path), "tt", shape=shape)
     assert raw.rows == rows and raw.row_base == 2
-    view = typed_view("tt", fields, typing["t"].stored, raw.row_base).sql(dialect="duckdb")
+    view = typed_view("tt", fields, typing["t"].stored, raw.row_base, (raw.files[0], raw.sheet)).sql(dialect="duckdb")
     wrong, first, last = con.execute(
         f"SELECT count(*) FILTER (WHERE id <> __row), min(__row), max(__rowid) FROM ({view})").fetchall()[0]
     assert (wrong, first, last) == (0, 2, rows + 1)
+    # the file is named by the view, not stored on every row
+    stored = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'tt'").fetchall()]
+    assert not {"__file", "__row", "__sheet"} & set(stored)
+    assert con.execute(f"SELECT DISTINCT __file, __sheet FROM ({view})").fetchall() == [(str(path), None)]
 
 
 def test_a_column_named_rowid_keeps_rows_numbered_by_the_file(tmp_path):
@@ -161,5 +165,5 @@ def test_a_column_named_rowid_keeps_rows_numbered_by_the_file(tmp_path):
             return typing["t"].select.sql(dialect="duckdb")
         raw = load_raw(con, "x", str(file), "tt", shape=shape)
         assert raw.row_base is None
-        view = typed_view("tt", fields, typing["t"].stored, raw.row_base).sql(dialect="duckdb")
+        view = typed_view("tt", fields, typing["t"].stored, raw.row_base, (raw.files[0], raw.sheet)).sql(dialect="duckdb")
         assert con.execute(f"SELECT rowid, __row FROM ({view}) ORDER BY __row").fetchall() == expected
