@@ -5,17 +5,21 @@ is DuckDB, which lets go of Python while it works. One after the other, a core i
 through each. The writer thread takes each rule's failing rows as soon as the rule has
 run and makes their report text, which the report then only copies out, in order.
 
-At most `AHEAD_CHUNKS` chunks of text wait at once: past that the writer waits for
-the report, so a run with millions of findings holds a bounded amount of text.
+The writer never waits for the report: text made ahead is held in memory up to
+`AHEAD_BYTES`, and past that appended to a spool file in the run's temporary directory
+(the one DuckDB spills to), read back in turn. Memory stays bounded however many
+findings a run has, and the writer is done by the time the last rule is.
 """
 from __future__ import annotations
 
+import os
 import queue
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 
-AHEAD_CHUNKS = 16  # chunks of text (FETCH_ROWS findings each) made ahead at most
+AHEAD_BYTES = 64 << 20  # text held in memory at most; the rest goes to the spool file
 # While the writer runs, the thread running rules must get Python back quickly each
 # time DuckDB returns: a shorter switch interval than the default 5 ms.
 SWITCH_INTERVAL = 0.0005
@@ -27,15 +31,27 @@ class _Failed:
         self.exc = exc
 
 
+class _Spooled:
+    """`count` texts, one per line, next in the spool file."""
+
+    def __init__(self, count: int):
+        self.count = count
+
+
 class AheadWriter:
     """Writes the parts of a `FindingStream` given by `add` (then None: no more),
-    reading on `con`, a cursor of the run's database that only this thread uses."""
+    reading on `con`, a cursor of the run's database that only this thread uses; the
+    spool file, if needed, goes to `spill_dir`."""
 
-    def __init__(self, stream, con):
+    def __init__(self, stream, con, spill_dir: str | None = None):
         self._stream = stream
         self._con = con
+        self._spill_dir = spill_dir
         self._parts: queue.Queue = queue.Queue()
-        self._out: queue.Queue = queue.Queue(maxsize=AHEAD_CHUNKS)
+        self._out: queue.Queue = queue.Queue()
+        self._held = 0  # characters of text in `_out`
+        self._lock = threading.Lock()
+        self._spool_in = self._spool_out = None
         self._stop = threading.Event()
         self._interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
@@ -52,36 +68,65 @@ class AheadWriter:
             while (item := self._out.get()) is not _DONE:
                 if isinstance(item, _Failed):
                     raise item.exc
+                if isinstance(item, _Spooled):
+                    lines = self._spool_in
+                    for _ in range(item.count):
+                        yield lines.readline()[:-1].decode("utf-8")
+                    continue
+                with self._lock:
+                    self._held -= sum(map(len, item))
                 yield from item
         finally:
             self.stop()
 
     def stop(self) -> None:
-        """End the writer (done or not) and give the switch interval back."""
+        """End the writer (done or not), remove its spool file, give the switch interval back."""
         if self._stop.is_set():
             return
         self._stop.set()
         self._parts.put(None)
         self._thread.join()
+        for f in (self._spool_in, self._spool_out):
+            if f is not None:
+                f.close()
         sys.setswitchinterval(self._interval)
 
     def _run(self) -> None:
         try:
-            while (part := self._parts.get()) is not None:
+            while (part := self._parts.get()) is not None and not self._stop.is_set():
                 for texts in self._stream.json_chunks(part, self._con):
-                    if not self._put(texts):
+                    if self._stop.is_set():
                         return
-            self._put(_DONE)
+                    self._put(texts)
+            self._out.put(_DONE)
         except BaseException as exc:  # handed to the report, which raises it in order
-            self._put(_Failed(exc))
+            self._out.put(_Failed(exc))
         finally:
             self._con.close()
 
-    def _put(self, item) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._out.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def _put(self, texts: list[str]) -> None:
+        size = sum(map(len, texts))
+        with self._lock:
+            in_memory = self._held + size <= AHEAD_BYTES
+            if in_memory:
+                self._held += size
+        if in_memory:
+            self._out.put(texts)
+            return
+        if self._spool_out is None:
+            self._open_spool()
+        self._spool_out.write(("\n".join(texts) + "\n").encode("utf-8"))
+        self._spool_out.flush()
+        self._out.put(_Spooled(len(texts)))
+
+    def _open_spool(self) -> None:
+        """A file only this run sees: opened twice (written here, read by the report),
+        then unlinked, so it goes away with the run whatever happens."""
+        directory = self._spill_dir or tempfile.gettempdir()
+        os.makedirs(directory, exist_ok=True)
+        fd, path = tempfile.mkstemp(prefix="findings-", suffix=".jsonl", dir=directory)
+        try:
+            self._spool_out = os.fdopen(fd, "wb")
+            self._spool_in = open(path, "rb")
+        finally:
+            os.unlink(path)

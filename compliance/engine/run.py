@@ -57,15 +57,19 @@ class Options:
 DEFAULT_MEMORY_LIMIT = "1GB"
 
 
+def spill_directory(config: Config) -> str:
+    """Where a run puts what does not fit in memory (DuckDB's spill, findings' text)."""
+    import tempfile
+
+    return str(config.temp_directory or os.path.join(tempfile.gettempdir(), "compliance-spill"))
+
+
 def connect(config: Config) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with bounded memory: past the limit it spills to a temporary
     directory instead of growing (both overridable in the site config's `engine`)."""
-    import tempfile
-
     con = duckdb.connect(":memory:")
     con.execute("SET memory_limit = ?", [str(config.memory_limit or DEFAULT_MEMORY_LIMIT)])
-    spill = config.temp_directory or os.path.join(tempfile.gettempdir(), "compliance-spill")
-    con.execute("SET temp_directory = ?", [str(spill)])
+    con.execute("SET temp_directory = ?", [spill_directory(config)])
     if config.threads:
         con.execute("SET threads = ?", [int(config.threads)])
     return con
@@ -318,7 +322,7 @@ class Runner:
         compiler = RuleCompiler(self.p, self.period, self.as_of, self.calendars)
         findings, derived, summaries = FindingStream(self), [], []
         if self.opt.json_ahead:
-            findings.write_ahead()
+            findings.write_ahead(spill_directory(self.config))
         try:
             return self._run_rules(compiler, findings, derived, summaries)
         except BaseException:

@@ -64,12 +64,12 @@ class FindingStream:
             if self._ahead is not None:
                 self._ahead.add(part)
 
-    def write_ahead(self) -> None:
+    def write_ahead(self, spill_dir: str | None = None) -> None:
         """Make the JSON text of each rule's findings in a background thread as soon as
         the rule has run: the first `json_items` pass then takes it from there."""
         from compliance.engine.ahead import AheadWriter
 
-        self._ahead = AheadWriter(self, self.runner.con.cursor())
+        self._ahead = AheadWriter(self, self.runner.con.cursor(), spill_dir)
 
     def sealed(self) -> None:
         """No more rules will be added (the run is over)."""

@@ -19,7 +19,7 @@ def test_numbered_keeps_the_order_of_the_query_it_replaces():
     assert con.execute("SELECT min(__n), max(__n), count(DISTINCT __n) FROM kept").fetchall() == [(1, 5000, 5000)]
 
 
-def demo_run(**options):
+def demo_run(spill_dir=None, **options):
     """The standard pack over the demo site (CSV, JSON Lines and a workbook sheet)."""
     import datetime as dt
     from pathlib import Path
@@ -33,6 +33,7 @@ def demo_run(**options):
     root = Path(__file__).resolve().parents[2]
     demo = root / "fixtures" / "demo"
     config = load_config(None)
+    config.temp_directory = spill_dir
     program = load_program([str(root / "rules")], config.params)
     opts = Options(period=parse_period("2024-Q2"), as_of=dt.datetime(2024, 7, 1),
                    mappings=load_mapping(str(demo / "mapping.yaml")), **options)
@@ -55,10 +56,11 @@ def test_findings_written_from_their_rows_read_as_the_encoder_writes_them():
     assert written == expected
 
 
-def test_findings_written_ahead_are_the_same_text_in_the_same_order(monkeypatch):
-    """Written ahead in a thread, a few findings at a time with little room to wait in,
-    the text is the same as written when the report asks for it; the writer then ends
-    and the interpreter's switch interval is as it was."""
+def test_findings_written_ahead_are_the_same_text_in_the_same_order(monkeypatch, tmp_path):
+    """Written ahead in a thread, a few findings at a time, with room in memory for a
+    few and the rest spooled to a file, the text is the same as written when the report
+    asks for it; the writer then ends, leaves no file behind, and the interpreter's
+    switch interval is as it was."""
     import sys
 
     import compliance.engine.ahead as ahead
@@ -71,14 +73,17 @@ def test_findings_written_ahead_are_the_same_text_in_the_same_order(monkeypatch)
     finally:
         plain.findings.close()
     monkeypatch.setattr(stream, "FETCH_ROWS", 3)
-    monkeypatch.setattr(ahead, "AHEAD_CHUNKS", 2)
-    result = demo_run(json_ahead=True)
+    monkeypatch.setattr(ahead, "AHEAD_BYTES", 3000)
+    spill = tmp_path / "spill"
+    result = demo_run(spill_dir=str(spill), json_ahead=True)
     try:
         writer = result.findings._ahead
-        assert writer is not None and writer._thread.is_alive()
+        assert writer is not None
         written = list(result.findings.json_items())
         assert not writer._thread.is_alive()
+        assert writer._spool_in is not None and writer._spool_in.closed  # some were spooled
         assert written == expected and len(written) > 50
+        assert list(spill.iterdir()) == []
         assert list(result.findings.json_items()) == expected  # a second pass reads the tables again
     finally:
         result.findings.close()
