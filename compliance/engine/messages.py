@@ -39,10 +39,10 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def _fmt_datetime(value: dt.datetime) -> str:
-    # isoformat is several times faster than strftime and gives the same text for the
-    # naive, whole-second, four-digit-year timestamps that DuckDB returns
-    if value.microsecond or value.tzinfo is not None or value.year < 1000:
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+    """YYYY-MM-DD HH:MM:SS (the year on four digits, as DuckDB's strftime writes it):
+    isoformat is several times faster than strftime."""
+    if value.microsecond or value.tzinfo is not None:
+        value = value.replace(microsecond=0, tzinfo=None)
     return value.isoformat(" ")
 
 
@@ -50,6 +50,7 @@ def _fmt_datetime(value: dt.datetime) -> str:
 # datetime and date take the isinstance path below (None and bool have none)
 _BY_CLASS: dict[type, Callable[[Any], str]] = {
     type(None): lambda value: "missing",
+    str: str,
     bool: lambda value: "true" if value else "false",
     dt.datetime: _fmt_datetime,
     dt.date: dt.date.isoformat,
@@ -61,7 +62,7 @@ def fmt_value(value: Any, type_: str | None = None) -> str:
     if by_class is not None:
         return by_class(value)
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return _fmt_datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if type_ == "duration":
