@@ -62,12 +62,15 @@ print(json.dumps(out))
 """
 
 LOAD_SCRIPT = r"""
-import json, sys, duckdb
+import json, os, sys, tempfile, duckdb
 con = duckdb.connect(":memory:")
 con.execute("SET enable_progress_bar = false")
 con.execute("SET memory_limit = '1GB'")
-for i, path in enumerate(json.loads(sys.argv[1]).values()):
-    con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_csv(?, header = true, all_varchar = true)", [path])
+with tempfile.TemporaryDirectory(prefix="bench-load-") as spill:
+    con.execute("SET temp_directory = ?", [os.path.join(spill, "spill")])
+    for i, path in enumerate(json.loads(sys.argv[1]).values()):
+        con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_csv(?, header = true, all_varchar = true)", [path])
+    con.close()
 """
 
 

@@ -19,11 +19,34 @@ import tempfile
 import threading
 from collections.abc import Iterator
 
-AHEAD_BYTES = 64 << 20  # text held in memory at most; the rest goes to the spool file
-# While the writer runs, the thread running rules must get Python back quickly each
-# time DuckDB returns: a shorter switch interval than the default 5 ms.
+from compliance.engine.errors import DataError
+
+AHEAD_BYTES = 64 << 20  # memory the text held may take at most; the rest goes to the spool file
+# While a writer runs, the thread running rules must get Python back quickly each time
+# DuckDB returns: a shorter switch interval than the default 5 ms, set while any writer
+# thread is alive and given back when the last one ends.
 SWITCH_INTERVAL = 0.0005
 _DONE = object()
+_writers = 0
+_writers_lock = threading.Lock()
+_interval_before = 0.0
+
+
+def _writer_started() -> None:
+    global _writers, _interval_before
+    with _writers_lock:
+        if _writers == 0:
+            _interval_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(_interval_before, SWITCH_INTERVAL))
+        _writers += 1
+
+
+def _writer_ended() -> None:
+    global _writers
+    with _writers_lock:
+        _writers -= 1
+        if _writers == 0:
+            sys.setswitchinterval(_interval_before)
 
 
 class _Failed:
@@ -49,14 +72,18 @@ class AheadWriter:
         self._spill_dir = spill_dir
         self._parts: queue.Queue = queue.Queue()
         self._out: queue.Queue = queue.Queue()
-        self._held = 0  # characters of text in `_out`
+        self._held = 0  # memory taken by the text in `_out`
         self._lock = threading.Lock()
         self._spool_in = self._spool_out = None
+        self._made_dir: str | None = None  # the spill directory, when the spool made it
         self._stop = threading.Event()
-        self._interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
         self._thread = threading.Thread(target=self._run, name="findings-ahead", daemon=True)
-        self._thread.start()
+        _writer_started()
+        try:
+            self._thread.start()
+        except BaseException:
+            _writer_ended()
+            raise
 
     def add(self, part) -> None:
         self._parts.put(part)
@@ -74,22 +101,28 @@ class AheadWriter:
                         yield lines.readline()[:-1].decode("utf-8")
                     continue
                 with self._lock:
-                    self._held -= sum(map(len, item))
+                    self._held -= sum(map(sys.getsizeof, item))
                 yield from item
         finally:
             self.stop()
 
     def stop(self) -> None:
-        """End the writer (done or not), remove its spool file, give the switch interval back."""
+        """End the writer (done or not) and remove its spool file. A pass still reading
+        gets what was made before, then an error, never a wait without end."""
         if self._stop.is_set():
             return
         self._stop.set()
         self._parts.put(None)
         self._thread.join()
+        self._out.put(_Failed(RuntimeError("the findings were closed before the report was written")))
         for f in (self._spool_in, self._spool_out):
             if f is not None:
                 f.close()
-        sys.setswitchinterval(self._interval)
+        if self._made_dir:
+            try:
+                os.rmdir(self._made_dir)  # only if empty: DuckDB may spill there too
+            except OSError:
+                pass
 
     def _run(self) -> None:
         try:
@@ -103,9 +136,10 @@ class AheadWriter:
             self._out.put(_Failed(exc))
         finally:
             self._con.close()
+            _writer_ended()
 
     def _put(self, texts: list[str]) -> None:
-        size = sum(map(len, texts))
+        size = sum(map(sys.getsizeof, texts))
         with self._lock:
             in_memory = self._held + size <= AHEAD_BYTES
             if in_memory:
@@ -123,8 +157,14 @@ class AheadWriter:
         """A file only this run sees: opened twice (written here, read by the report),
         then unlinked, so it goes away with the run whatever happens."""
         directory = self._spill_dir or tempfile.gettempdir()
-        os.makedirs(directory, exist_ok=True)
-        fd, path = tempfile.mkstemp(prefix="findings-", suffix=".jsonl", dir=directory)
+        try:
+            if not os.path.isdir(directory):
+                os.makedirs(directory)
+                self._made_dir = directory
+            fd, path = tempfile.mkstemp(prefix="findings-", suffix=".jsonl", dir=directory)
+        except OSError as exc:
+            raise DataError(f"cannot write to the temporary directory {directory} "
+                            f"({exc.strerror or exc}); set engine: temp_directory in the site config") from None
         try:
             self._spool_out = os.fdopen(fd, "wb")
             self._spool_in = open(path, "rb")

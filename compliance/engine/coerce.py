@@ -59,7 +59,8 @@ def typed_value(raw: exp.Expression, ftype: str, formats: list[str] | None, zone
         if ftype == "int":
             return exp.Case().when(exp.EQ(this=dbl, expression=fn("round", dbl.copy())),
                                    exp.TryCast(this=dbl.copy(), to=exp.DataType.build("BIGINT")))
-        return dbl
+        # "inf" and "nan" parse as doubles, but measure nothing (and are not JSON)
+        return exp.Case().when(fn("isfinite", dbl), dbl.copy())
     if ftype == "bool":
         low = fn("lower", v)
         return (exp.Case()  # the usual spellings first, compared as they are

@@ -55,7 +55,8 @@ class FindingStream:
     def __init__(self, runner):
         self.runner = runner
         self._parts: list[_Part] = []
-        self._ahead = None
+        self._ahead = None  # the writer, kept until the stream is closed
+        self._ahead_taken = False  # a json_items pass has taken its text
 
     def add(self, table: str, compiled: CompiledRule, count: int) -> None:
         if count:
@@ -91,9 +92,9 @@ class FindingStream:
         makes of `finding.to_dict()`, written straight from the rows where the records
         behind a rule's findings all come from one file (always, unless the dataset is
         empty), without making the findings."""
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None:  # made ahead, once
-            yield from ahead.texts()
+        if self._ahead is not None and not self._ahead_taken:  # made ahead, taken once
+            self._ahead_taken = True
+            yield from self._ahead.texts()
             return
         con = self.runner.con.cursor()
         try:

@@ -25,16 +25,13 @@ class RawTable:
     columns: list[str]      # canonical columns in the table (after mapping + defaults)
     headers: list[str]      # headers as found in the file (for "did you mean" messages)
     # set when the table stores no "__row" (a shaped table of a file read in order): a
-    # row's number is then its rowid + row_base, which `row_number` spells out
+    # row's number is then its rowid + row_base
     row_base: int | None = None
     sheet: str | None = None  # the workbook sheet read
 
-    def row_number(self) -> str:
-        """SQL for a row's number in the stored table."""
-        return row_sql(self.row_base)
-
 
 def row_sql(row_base: int | None) -> str:
+    """SQL for a row's number in a stored table (see RawTable.row_base)."""
     return '"__row"' if row_base is None else f"(rowid + {int(row_base)})"
 
 

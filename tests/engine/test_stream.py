@@ -83,7 +83,7 @@ def test_findings_written_ahead_are_the_same_text_in_the_same_order(monkeypatch,
         assert not writer._thread.is_alive()
         assert writer._spool_in is not None and writer._spool_in.closed  # some were spooled
         assert written == expected and len(written) > 50
-        assert list(spill.iterdir()) == []
+        assert not spill.exists()  # made for the spool file, removed with it
         assert list(result.findings.json_items()) == expected  # a second pass reads the tables again
     finally:
         result.findings.close()
@@ -122,3 +122,66 @@ def test_a_stream_closed_unread_ends_its_writer():
     writer = result.findings._ahead
     result.findings.close()
     assert not writer._thread.is_alive()
+
+
+def test_closing_while_a_pass_reads_ends_the_writer_and_the_pass(monkeypatch):
+    """Closed part way through a pass (library use), the stream stops its writer before
+    it closes the database, and the pass then fails at once instead of waiting."""
+    import sys
+    import time
+
+    import pytest
+
+    from compliance.engine.stream import FindingStream
+
+    real = FindingStream.json_chunks
+
+    def slow(self, part, con):
+        for texts in real(self, part, con):
+            time.sleep(0.01)
+            yield texts
+    monkeypatch.setattr(FindingStream, "json_chunks", slow)
+    interval = sys.getswitchinterval()
+    result = demo_run(json_ahead=True)
+    writer = result.findings._ahead
+    items = result.findings.json_items()
+    first = next(items)
+    result.findings.close()
+    assert first.startswith('{"rule": ') and not writer._thread.is_alive()
+    with pytest.raises(RuntimeError, match="closed"):
+        list(items)
+    assert sys.getswitchinterval() == interval
+
+
+def test_the_switch_interval_comes_back_when_the_last_writer_ends():
+    """Writers whose lives overlap, and one never read, give the interval back once
+    the last of them ends."""
+    import sys
+
+    import compliance.engine.ahead as ahead
+
+    interval = sys.getswitchinterval()
+    first, second = demo_run(json_ahead=True), demo_run(json_ahead=True)
+    assert sys.getswitchinterval() <= ahead.SWITCH_INTERVAL or not first.findings._ahead._thread.is_alive()
+    first.findings.close()
+    second.findings._ahead._thread.join()  # done writing, never read
+    assert sys.getswitchinterval() == interval
+    second.findings.close()
+    assert sys.getswitchinterval() == interval
+
+
+def test_a_temporary_directory_that_cannot_be_written_is_named(monkeypatch, tmp_path):
+    import pytest
+
+    import compliance.engine.ahead as ahead
+    from compliance.engine.errors import DataError
+
+    monkeypatch.setattr(ahead, "AHEAD_BYTES", 0)  # every text to the spool file
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    result = demo_run(spill_dir=str(not_a_dir), json_ahead=True)
+    try:
+        with pytest.raises(DataError, match=f"cannot write to the temporary directory {not_a_dir}"):
+            list(result.findings.json_items())
+    finally:
+        result.findings.close()

@@ -99,6 +99,18 @@ def test_unparseable_values_are_named_and_keep_their_text():
     assert ok["n"] == 1200 and ok["x"] is None and ok["flag"] is None
 
 
+@pytest.mark.parametrize("text", ["inf", "-Infinity", "NaN", "nan", "1e999"])
+def test_numbers_that_are_not_finite_are_rejected(text):
+    row = one(x=text, n=text)
+    assert row["x"] is None and row["n"] is None and sorted(row["__bad"].split(",")) == ["n", "x"]
+
+
+@pytest.mark.parametrize("text, value", [("12.5", 12.5), ("-3", -3.0), ("1,234.5", 1234.5), ("1e3", 1000.0)])
+def test_numbers(text, value):
+    row = one(x=text)
+    assert row["x"] == value and row["__bad"] == ""
+
+
 def test_missing_anchor_is_marked_apart_from_an_unparseable_one():
     rows, _ = typed([{"id": "blank", "seen_at": None}, {"id": "spaces", "seen_at": "   "}, {"id": "junk", "seen_at": "soon"}])
     assert rows["blank"]["__bad"] == MISSING + "seen_at"
