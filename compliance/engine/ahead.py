@@ -158,8 +158,9 @@ class AheadWriter:
         then unlinked, so it goes away with the run whatever happens."""
         directory = self._spill_dir or tempfile.gettempdir()
         try:
-            if not os.path.isdir(directory):
-                os.makedirs(directory)
+            existed = os.path.isdir(directory)
+            os.makedirs(directory, exist_ok=True)  # DuckDB may be making it too
+            if not existed:
                 self._made_dir = directory
             fd, path = tempfile.mkstemp(prefix="findings-", suffix=".jsonl", dir=directory)
         except OSError as exc:
