@@ -7,6 +7,7 @@ and formatted.
 """
 from __future__ import annotations
 
+import datetime as dt
 import gc
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -14,7 +15,7 @@ from typing import Any, Callable, Iterator
 from compliance.check.checker import rule_params
 from compliance.compile.periods import bucket_label
 from compliance.compile.queries import CompiledRule
-from compliance.engine.messages import Explainer, fmt_duration, fmt_value, json_value
+from compliance.engine.messages import Explainer, fmt_datetime, fmt_duration, fmt_value, json_value
 from compliance.report.json_text import key, scalar, string
 from compliance.report.model import Derived, Finding
 from compliance.syntax import ast
@@ -97,8 +98,7 @@ class _Plan:
             text = self._text = _PlanText(self)
         subject = [name + string(fmt_value(row[column]) if column else self._period(row["__b_start"]))
                    for name, column in text.subject]
-        evidence = ", ".join([name + scalar(json_value(row.get(column), type_))
-                              for name, column, type_ in text.evidence])
+        evidence = ", ".join([name + encode(row.get(column)) for name, column, encode in text.evidence])
         rowids = self._rowids(row)
         status = '"pending"' if row.get("__verdict") is None else '"violation"'
         locations = ", ".join([location(r) for r in rowids[:MAX_LOCATIONS]])
@@ -132,7 +132,21 @@ class _PlanText:
             subject["period"] = None  # the bucket's label
         evidence = {name: (column, type_) for name, column, type_ in plan.evidence}
         self.subject = [(key(name), column) for name, column in subject.items()]
-        self.evidence = [(key(name), column, type_) for name, (column, type_) in evidence.items()]
+        self.evidence = [(key(name), column, _evidence_text(type_)) for name, (column, type_) in evidence.items()]
+
+
+def _evidence_text(type_: str | None) -> Callable[[Any], str]:
+    """An evidence value's JSON text, `scalar(json_value(value, type_))`, with the value
+    classes a field of that type has taken straight to their text."""
+    def generic(value: Any) -> str:
+        return scalar(json_value(value, type_))
+    if type_ == "datetime":
+        return lambda value: f'"{fmt_datetime(value)}"' if value.__class__ is dt.datetime else generic(value)
+    if type_ == "duration":
+        return lambda value: f'"{fmt_duration(value)}"' if value.__class__ is float else generic(value)
+    if type_ == "text":
+        return lambda value: string(value) if value.__class__ is str else generic(value)
+    return generic
 
 
 def _subject_columns(compiled: CompiledRule) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ operand is shown) and turns the requirement into a function of the row.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -21,6 +22,8 @@ Reason = Callable[[Row], str]
 def fmt_duration(seconds: float | None) -> str:
     if seconds is None:
         return "?"
+    if not math.isfinite(seconds):
+        return str(seconds)
     neg = seconds < 0
     s = int(round(abs(seconds)))
     d, rem = divmod(s, 86400) if s >= 3 * 86400 else (0, s)
@@ -38,7 +41,7 @@ def fmt_duration(seconds: float | None) -> str:
     return ("-" if neg else "") + " ".join(parts)
 
 
-def _fmt_datetime(value: dt.datetime) -> str:
+def fmt_datetime(value: dt.datetime) -> str:
     """YYYY-MM-DD HH:MM:SS (the year on four digits, as DuckDB's strftime writes it):
     isoformat is several times faster than strftime."""
     if value.microsecond or value.tzinfo is not None:
@@ -52,7 +55,7 @@ _BY_CLASS: dict[type, Callable[[Any], str]] = {
     type(None): lambda value: "missing",
     str: str,
     bool: lambda value: "true" if value else "false",
-    dt.datetime: _fmt_datetime,
+    dt.datetime: fmt_datetime,
     dt.date: dt.date.isoformat,
 }
 
@@ -62,12 +65,12 @@ def fmt_value(value: Any, type_: str | None = None) -> str:
     if by_class is not None:
         return by_class(value)
     if isinstance(value, dt.datetime):
-        return _fmt_datetime(value)
+        return fmt_datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if type_ == "duration":
         return fmt_duration(value)
-    if type_ == "time":
+    if type_ == "time" and math.isfinite(value):
         secs = int(value)
         return f"{secs // 3600:02d}:{secs % 3600 // 60:02d}"
     if isinstance(value, float):

@@ -40,3 +40,17 @@ def test_evidence_values_stay_json_scalars():
     assert json_value(5) == 5 and json_value("a") == "a" and json_value(None) is None
     assert json_value(90.0, "duration") == "1 min 30 s" and json_value(66600.0, "time") == "18:30"
     assert json_value(dt.date(2024, 5, 6)) == "2024-05-06"
+
+
+@pytest.mark.parametrize("type_", ["datetime", "duration", "text", "int", "number", "date", "time", "bool", None])
+def test_evidence_text_is_the_encoders_whatever_the_value(type_):
+    """Evidence is written from fragments per field type; any value must still read as
+    the report's encoder writes its JSON value."""
+    from compliance.engine.findings import _evidence_text
+    from compliance.report.json_text import compact
+
+    values = [None, True, 0, 7, -2.5, 90.0, float("inf"), "x \"q\" \n 中", dt.datetime(2024, 5, 6, 9, 30),
+              dt.datetime(999, 1, 1, 0, 0, 0, 5), dt.date(2024, 5, 6)]
+    encode = _evidence_text(type_)
+    for value in values:
+        assert encode(value) == compact(json_value(value, type_)), value
