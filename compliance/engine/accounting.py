@@ -14,7 +14,7 @@ def dataset_summaries(runner) -> list[DatasetSummary]:
     """Per dataset: files, rows read, evaluated, rejected and in the period."""
     out = []
     for name, raw in sorted(runner.raw.items()):
-        rejected = len(runner.rejected_ids.get(name, ()))
+        rejected = runner.rejections.rows(name)
         anchor = runner.p.datasets[name].anchor
         in_period = None
         if anchor is not None:

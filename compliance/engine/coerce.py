@@ -43,6 +43,40 @@ def _strings(values: list[str]) -> exp.Array:
     return exp.Array(expressions=[exp.Literal.string(v) for v in values])
 
 
+def _parse(text: exp.Expression, formats: list[str], defaults: list[str]) -> exp.Expression:
+    """The first of `formats` (the mapping's), then of `defaults`, that parses `text`.
+
+    A failed parse costs DuckDB about half a microsecond per format, so a column
+    exported in an unexpected format (every value rejected) took longer to type than
+    to read. Every default starts with the year and a separator (`%Y-`, `%Y/`, `%Y.`,
+    `%Y年`, or none): two defaults with different separators never parse the same text,
+    so they are tried a separator at a time, and only when the text holds it. (Each
+    guard is written once: DuckDB computes an expression written twice for every row,
+    which would undo the laziness of COALESCE.)"""
+    groups: dict[str, list[str]] = {}
+    for f in defaults:
+        assert f.startswith("%Y"), f
+        groups.setdefault(f[2:3] if f[2:3] != "%" else "", []).append(f)
+    arms = [fn("try_strptime", text.copy(), _strings(formats))] if formats else []
+    for sep, group in groups.items():
+        parsed = fn("try_strptime", text.copy(), _strings(group))
+        arms.append(exp.Case().when(fn("contains", text.copy(), exp.Literal.string(sep)), parsed) if sep else parsed)
+    return coalesce(*arms) if len(arms) > 1 else arms[0]
+
+
+def _then_trimmed(raw: exp.Expression, first: exp.Expression, rest) -> exp.Expression:
+    """`first` (a parse of the text as it is), else `rest(t)` of the text trimmed.
+
+    The trimmed text is bound once, as a lambda's parameter: written out at each use,
+    DuckDB would compute that repeated expression for every row (its optimizer moves
+    repeated expressions ahead of COALESCE), when only values that do not parse as
+    they are (few, in a good export) need trimming."""
+    t = exp.column("t")
+    body = exp.Lambda(this=rest(t), expressions=[exp.to_identifier("t")])
+    trimmed = fn("list_extract", fn("list_transform", exp.Array(expressions=[fn("trim", raw.copy())]), body), lit(1))
+    return coalesce(first, trimmed)
+
+
 def _excel_serial(v: exp.Expression) -> exp.Expression:
     """Excel serial day numbers (days since 1899-12-30), as exported by some sheets."""
     return exp.RegexpLike(this=v, expression=exp.Literal.string(r"^\d{5}(\.\d+)?$"))
@@ -69,32 +103,38 @@ def typed_value(raw: exp.Expression, ftype: str, formats: list[str] | None, zone
                 .when(exp.In(this=low, expressions=[exp.Literal.string(w) for w in TRUE_WORDS]), exp.true())
                 .when(exp.In(this=low.copy(), expressions=[exp.Literal.string(w) for w in FALSE_WORDS]), exp.false()))
     if ftype == "date":
-        fmts = _strings((formats or []) + DATE_FORMATS)
-        serial = exp.Case().when(_excel_serial(v.copy()), exp.Add(
-            this=cast(exp.Literal.string("1899-12-30"), "DATE"),
-            expression=cast(fn("floor", exp.TryCast(this=v.copy(), to=exp.DataType.build("DOUBLE"))), "INTEGER")))
-        # the text as it is first (most cells have no spaces around them), then trimmed
-        return coalesce(cast(fn("try_strptime", raw.copy(), fmts), "DATE"),
-                        cast(fn("try_strptime", v.copy(), fmts.copy()), "DATE"), serial)
-    if ftype == "datetime":
-        fmts = _strings((formats or []) + DATETIME_FORMATS)
+        def date_of(text: exp.Expression) -> exp.Expression:
+            return cast(_parse(text, formats or [], DATE_FORMATS), "DATE")
 
+        def serial_date(t: exp.Expression) -> exp.Expression:
+            return exp.Case().when(_excel_serial(t.copy()), exp.Add(
+                this=cast(exp.Literal.string("1899-12-30"), "DATE"),
+                expression=cast(fn("floor", exp.TryCast(this=t.copy(), to=exp.DataType.build("DOUBLE"))), "INTEGER")))
+        return _then_trimmed(raw, date_of(raw), lambda t: coalesce(date_of(t), serial_date(t)))
+    if ftype == "datetime":
         def naive(text: exp.Expression) -> exp.Expression:
-            value = fn("try_strptime", text, fmts.copy())
+            value = _parse(text, formats or [], DATETIME_FORMATS)
             if zone and zone != site_zone:
                 value = fn("timezone", exp.Literal.string(site_zone), fn("timezone", exp.Literal.string(zone), value))
             return cast(value, "TIMESTAMP")
-        with_offset = fn("timezone", exp.Literal.string(site_zone),
-                         fn("try_strptime", v.copy(), _strings(OFFSET_FORMATS)))
-        serial = exp.Case().when(_excel_serial(v.copy()), exp.Add(
-            this=cast(exp.Literal.string("1899-12-30 00:00:00"), "TIMESTAMP"),
-            expression=fn("to_microseconds", cast(exp.Mul(
-                this=exp.TryCast(this=v.copy(), to=exp.DataType.build("DOUBLE")),
-                expression=lit(86400 * 1000000)), "BIGINT"))))
-        utc = fn("timezone", exp.Literal.string(site_zone), fn("timezone", exp.Literal.string("UTC"),
-                                                               fn("try_strptime", v.copy(), _strings(UTC_FORMATS))))
-        return coalesce(naive(raw.copy()), naive(v.copy()), cast(with_offset, "TIMESTAMP"), cast(utc, "TIMESTAMP"),
-                        serial)
+
+        def other_spellings(t: exp.Expression) -> exp.Expression:
+            """The trimmed text: naive, with an offset (a sign and two digits at least:
+            +08, -0500, +08:00), in UTC (ending in Z), or an Excel serial day."""
+            offset = exp.Case().when(exp.RegexpLike(this=t.copy(), expression=exp.Literal.string(r"[+-][0-9]{2}")),
+                                     fn("try_strptime", t.copy(), _strings(OFFSET_FORMATS)))
+            utc = exp.Case().when(fn("contains", t.copy(), exp.Literal.string("Z")),
+                                  fn("try_strptime", t.copy(), _strings(UTC_FORMATS)))
+            serial = exp.Case().when(_excel_serial(t.copy()), exp.Add(
+                this=cast(exp.Literal.string("1899-12-30 00:00:00"), "TIMESTAMP"),
+                expression=fn("to_microseconds", cast(exp.Mul(
+                    this=exp.TryCast(this=t.copy(), to=exp.DataType.build("DOUBLE")),
+                    expression=lit(86400 * 1000000)), "BIGINT"))))
+            return coalesce(naive(t), cast(fn("timezone", exp.Literal.string(site_zone), offset), "TIMESTAMP"),
+                            cast(fn("timezone", exp.Literal.string(site_zone),
+                                    fn("timezone", exp.Literal.string("UTC"), utc)), "TIMESTAMP"),
+                            serial)
+        return _then_trimmed(raw, naive(raw), other_spellings)
     if ftype == "time":
         # the pattern fixes the shapes accepted (H:MM, HH:MM, HH:MM:SS); DuckDB's TIME
         # parser then rejects minutes or seconds past 59 and hours past 24:00:00

@@ -23,11 +23,12 @@ from compliance.compile.expr import CalendarTable, Ctx, ExprCompiler, case, coal
 from compliance.compile.periods import Period, bucket_label
 from compliance.compile.queries import CompiledRule, RuleCompiler
 from compliance.engine.calendar import WorkCalendar
-from compliance.engine.coerce import EXPECTED, MISSING, Typing, typed_select, typed_view
+from compliance.engine.coerce import Typing, typed_select, typed_view
 from compliance.engine.accounting import dataset_summaries, duplicate_keys
 from compliance.engine.config import Config
 from compliance.engine.errors import DataError, rule_failed
 from compliance.engine.findings import build_findings
+from compliance.engine.rejections import RejectionStream
 from compliance.engine.stream import FindingStream, numbered
 from compliance.engine.locations import attach_locations
 from compliance.engine.needs import rule_datasets, rule_fields
@@ -35,7 +36,7 @@ from compliance.engine.sql import ident as _ident
 from compliance.inputs import DatasetMapping, InputError, RawTable, load_raw
 from compliance.inputs.errors import OutOfMemory
 from compliance.inputs.paths import split_sheet
-from compliance.report.model import SEVERITY_RANK, Derived, Location, Rejection, RuleSummary, RunResult
+from compliance.report.model import SEVERITY_RANK, Derived, RuleSummary, RunResult
 from compliance.syntax import ast
 from compliance.util import profile
 from compliance.util.suggest import close_matches
@@ -87,8 +88,7 @@ class Runner:
         self.opt = options
         self.con = connect(config)
         self.raw: dict[str, RawTable] = {}
-        self.rejections: list[Rejection] = []
-        self.rejected_ids: dict[str, set[int]] = {}
+        self.rejections: RejectionStream | None = None
         self.rule_errors: dict[str, str] = {}
         self.calendars: dict[str, CalendarTable] = {}
         self.typing: dict[str, Typing] = {}  # per dataset: what its typed table stores
@@ -207,26 +207,9 @@ class Runner:
         return shape
 
     def collect_rejections(self) -> None:
-        """List every rejected value (file, row, column, value, expected) and keep the
-        rejected row ids (views leave out rows whose `__bad` is not empty)."""
-        for name in self.raw:
-            ds = self.p.datasets[name]
-            mapping = self.opt.mappings.get(name) or DatasetMapping()
-            header_of = {v: k for k, v in mapping.columns.items()}
-            checked = self.typing[name].checked
-            bad = self.con.execute(f"SELECT __rowid, __file, __row, __sheet, __bad, __text FROM "
-                                   f"{_ident('t_' + name)} WHERE __bad <> '' ORDER BY __row").fetchall()
-            for rowid, file, row, sheet, reasons, texts in bad:
-                values = dict(zip(checked, texts or []))
-                for reason in sorted(reasons.split(",")):
-                    field = reason.lstrip(MISSING)
-                    column = f"{field} ({header_of[field]})" if field in header_of else field
-                    if reason.startswith(MISSING):
-                        value, expected = None, "a value (the record's time is required)"
-                    else:
-                        value, expected = values.get(field), EXPECTED.get(ds.fields[field], ds.fields[field])
-                    self.rejections.append(Rejection(name, Location(file, int(row), sheet), column, value, expected))
-            self.rejected_ids[name] = {r[0] for r in bad}
+        """Count the rejected rows and values (file, row, column, value, expected are
+        read when a report lists them; views leave out rows whose `__bad` is not empty)."""
+        self.rejections = RejectionStream(self)
 
     def views(self) -> None:
         for name in self.raw:
@@ -362,7 +345,7 @@ class Runner:
             rules=summaries,
             datasets=dataset_summaries(self),
             findings=findings,
-            rejections=sorted(self.rejections, key=lambda r: (r.dataset, r.location.file, r.location.row, r.column)),
+            rejections=self.rejections,
             duplicates=duplicate_keys(self),
             derived=derived,
         )
@@ -403,7 +386,7 @@ def run_penalties(program: Program, data: dict[str, str], config: Config, option
                  for r in runner.selected()]
     return PenaltyReport(runner.as_of.isoformat(sep=" "), runner.period.to_dict(), rule_info, agents, items,
                          unattributable, totals, dataset_summaries(runner),
-                         sorted(runner.rejections, key=lambda r: (r.dataset, r.location.file, r.location.row)))
+                         runner.rejections)
 
 
 def compile_rules(program: Program, period: Period, as_of: dt.datetime) -> list[CompiledRule]:

@@ -31,9 +31,9 @@ def render(result: RunResult, stream: TextIO) -> None:
     for i, key in enumerate(names):
         end = ",\n" if i < len(names) - 1 else "\n"
         stream.write(f'  "{key}": [')
-        # findings that can write their own text (see FindingStream.json_items) do
-        items = json_items() if key == "findings" and (json_items := getattr(result.findings, "json_items", None)) \
-            else map(compact, lists[key])
+        # lists that can write their own text (the engine's findings and rejections) do
+        json_items = getattr(getattr(result, key, None), "json_items", None)
+        items = json_items() if json_items else map(compact, lists[key])
         lead = "\n    "
         while batch := list(islice(items, BATCH)):
             stream.write(lead + ",\n    ".join(batch))

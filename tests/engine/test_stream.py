@@ -128,24 +128,26 @@ def test_closing_while_a_pass_reads_ends_the_writer_and_the_pass(monkeypatch):
     """Closed part way through a pass (library use), the stream stops its writer before
     it closes the database, and the pass then fails at once instead of waiting."""
     import sys
-    import time
+    import threading
 
     import pytest
 
     from compliance.engine.stream import FindingStream
 
     real = FindingStream.json_chunks
+    gate = threading.Event()  # the writer makes the first rule's text, then waits here
 
-    def slow(self, part, con):
-        for texts in real(self, part, con):
-            time.sleep(0.01)
-            yield texts
-    monkeypatch.setattr(FindingStream, "json_chunks", slow)
+    def held(self, part, con):
+        if self._parts.index(part) > 0:
+            gate.wait(10)
+        yield from real(self, part, con)
+    monkeypatch.setattr(FindingStream, "json_chunks", held)
     interval = sys.getswitchinterval()
     result = demo_run(json_ahead=True)
     writer = result.findings._ahead
     items = result.findings.json_items()
     first = next(items)
+    threading.Timer(0.2, gate.set).start()  # let the writer go once close() waits for it
     result.findings.close()
     assert first.startswith('{"rule": ') and not writer._thread.is_alive()
     with pytest.raises(RuntimeError, match="closed"):
