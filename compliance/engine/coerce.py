@@ -6,7 +6,7 @@ Formats from the mapping file are bound as sqlglot literals, never pasted as SQL
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -43,24 +43,30 @@ def _strings(values: list[str]) -> exp.Array:
     return exp.Array(expressions=[exp.Literal.string(v) for v in values])
 
 
-def _parse(text: exp.Expression, formats: list[str], defaults: list[str]) -> exp.Expression:
-    """The first of `formats` (the mapping's), then of `defaults`, that parses `text`.
+def _parse(text: exp.Expression, formats: list[str], defaults: list[str],
+           finish: Callable[[exp.Expression, bool], exp.Expression]) -> exp.Expression:
+    """The first of `formats` (the mapping's), then of `defaults`, that parses `text`,
+    made a value by `finish(parsed, has_offset)`.
 
-    A failed parse costs DuckDB about half a microsecond per format, so a column
-    exported in an unexpected format (every value rejected) took longer to type than
-    to read. Every default starts with the year and a separator (`%Y-`, `%Y/`, `%Y.`,
-    `%Y年`, or none): two defaults with different separators never parse the same text,
-    so they are tried a separator at a time, and only when the text holds it. (Each
-    guard is written once: DuckDB computes an expression written twice for every row,
-    which would undo the laziness of COALESCE.)"""
+    The mapping's formats are tried one at a time: in one list with a `%z` format,
+    DuckDB carries one row's offset into the next and rolls impossible dates over. A
+    failed parse costs DuckDB about half a microsecond per format, so a column exported
+    in an unexpected format (every value rejected) took longer to type than to read.
+    Every default starts with the year and a separator (`%Y-`, `%Y/`, `%Y.`, `%Y年`, or
+    none): two defaults with different separators never parse the same text, so they
+    are tried a separator at a time, and only when the text holds it. (Each guard is
+    written once: DuckDB computes an expression written twice for every row, which
+    would undo the laziness of COALESCE.)"""
+    arms = [finish(fn("try_strptime", text.copy(), exp.Literal.string(f)), "%z" in f or "%Z" in f) for f in formats]
     groups: dict[str, list[str]] = {}
     for f in defaults:
         assert f.startswith("%Y"), f
         groups.setdefault(f[2:3] if f[2:3] != "%" else "", []).append(f)
-    arms = [fn("try_strptime", text.copy(), _strings(formats))] if formats else []
+    tries = []
     for sep, group in groups.items():
         parsed = fn("try_strptime", text.copy(), _strings(group))
-        arms.append(exp.Case().when(fn("contains", text.copy(), exp.Literal.string(sep)), parsed) if sep else parsed)
+        tries.append(exp.Case().when(fn("contains", text.copy(), exp.Literal.string(sep)), parsed) if sep else parsed)
+    arms.append(finish(coalesce(*tries) if len(tries) > 1 else tries[0], False))
     return coalesce(*arms) if len(arms) > 1 else arms[0]
 
 
@@ -103,8 +109,11 @@ def typed_value(raw: exp.Expression, ftype: str, formats: list[str] | None, zone
                 .when(exp.In(this=low, expressions=[exp.Literal.string(w) for w in TRUE_WORDS]), exp.true())
                 .when(exp.In(this=low.copy(), expressions=[exp.Literal.string(w) for w in FALSE_WORDS]), exp.false()))
     if ftype == "date":
+        def as_date(parsed: exp.Expression, has_offset: bool) -> exp.Expression:
+            return cast(fn("timezone", exp.Literal.string(site_zone), parsed) if has_offset else parsed, "DATE")
+
         def date_of(text: exp.Expression) -> exp.Expression:
-            return cast(_parse(text, formats or [], DATE_FORMATS), "DATE")
+            return _parse(text, formats or [], DATE_FORMATS, as_date)
 
         def serial_date(t: exp.Expression) -> exp.Expression:
             return exp.Case().when(_excel_serial(t.copy()), exp.Add(
@@ -112,11 +121,17 @@ def typed_value(raw: exp.Expression, ftype: str, formats: list[str] | None, zone
                 expression=cast(fn("floor", exp.TryCast(this=t.copy(), to=exp.DataType.build("DOUBLE"))), "INTEGER")))
         return _then_trimmed(raw, date_of(raw), lambda t: coalesce(date_of(t), serial_date(t)))
     if ftype == "datetime":
+        def site_time(parsed: exp.Expression, has_offset: bool) -> exp.Expression:
+            """A parse in site time: an instant converted, a naive time read in the
+            export's time zone."""
+            if has_offset:
+                parsed = fn("timezone", exp.Literal.string(site_zone), parsed)
+            elif zone and zone != site_zone:
+                parsed = fn("timezone", exp.Literal.string(site_zone), fn("timezone", exp.Literal.string(zone), parsed))
+            return cast(parsed, "TIMESTAMP")
+
         def naive(text: exp.Expression) -> exp.Expression:
-            value = _parse(text, formats or [], DATETIME_FORMATS)
-            if zone and zone != site_zone:
-                value = fn("timezone", exp.Literal.string(site_zone), fn("timezone", exp.Literal.string(zone), value))
-            return cast(value, "TIMESTAMP")
+            return _parse(text, formats or [], DATETIME_FORMATS, site_time)
 
         def other_spellings(t: exp.Expression) -> exp.Expression:
             """The trimmed text: naive, with an offset (a sign and two digits at least:

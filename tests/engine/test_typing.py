@@ -78,6 +78,18 @@ def test_mapping_formats_come_first():
     assert rows["a"]["seen_at"] == dt.datetime(2024, 5, 6, 9, 30) and rows["a"]["day_of"] == dt.date(2024, 5, 6)
 
 
+def test_mapping_formats_with_an_offset_give_site_time_and_leave_other_rows_alone():
+    """Tried one at a time: a format with %z reads an instant (converted to site time)
+    and does not lend its offset to the next row."""
+    formats = {"seen_at": ["%Y-%m-%dT%H:%M:%S%z", "%d/%m/%Y %H:%M"]}
+    rows, _ = typed([{"id": "a", "seen_at": "2024-05-06T09:00:00-05:00"},
+                     {"id": "b", "seen_at": "06/05/2024 09:30"},
+                     {"id": "c", "seen_at": "2024-05-06 09:00:00"}], formats=formats)
+    assert rows["a"]["seen_at"] == dt.datetime(2024, 5, 6, 22, 0)  # 14:00 UTC, Asia/Shanghai
+    assert rows["b"]["seen_at"] == dt.datetime(2024, 5, 6, 9, 30)
+    assert rows["c"]["seen_at"] == dt.datetime(2024, 5, 6, 9, 0)
+
+
 @pytest.mark.parametrize("text, value", [
     ("true", True), ("false", False), ("是", True), ("否", False), (" Yes ", True), ("N", False),
     ("1", True), ("0", False), ("TRUE", True),
