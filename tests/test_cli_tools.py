@@ -98,6 +98,19 @@ def test_explain_words_and_sql():
     assert missing.exit_code == 2 and "did you mean COMPLAINT-REPLY-24H" in missing.output
 
 
+def test_explain_sql_for_a_year_without_holiday_data():
+    """A rule whose calendar cannot be built for the period says why (exit 2, no
+    traceback); a rule without a calendar still shows its SQL."""
+    rules = os.path.join(ROOT, "rules")
+    timed = CliRunner().invoke(main, ["explain", "COMPLAINT-SERVICE-1WD", "--rules", rules, "--sql",
+                                      "--period", "2040", "--as-of", "2040-06-01T00:00"])
+    assert timed.exit_code == 2 and "error: calendar office: no holiday data for 2040" in timed.output
+    assert timed.exception is None or isinstance(timed.exception, SystemExit)
+    plain = CliRunner().invoke(main, ["explain", "VISIT-GENERAL", "--rules", rules, "--sql",
+                                      "--period", "2040", "--as-of", "2040-06-01T00:00"])
+    assert plain.exit_code == 0 and "SELECT" in plain.output
+
+
 def _penalty_data(tmp_path):
     tickets = tmp_path / "tickets.csv"
     tickets.write_text("ticket_id,kind,cause,severity,agent_id,created_at\n"

@@ -114,6 +114,5 @@ def command(rule_id, rules, config_path, show_sql, period, as_of) -> None:
 
             for sql in penalty_sql(program, rule, per, when):
                 click.echo(sqlglot.transpile(sql, read="duckdb", write="duckdb", pretty=True)[0] + ";")
-        for compiled in compile_rules(program, per, when):
-            if compiled.rule.id == rule.id:
-                click.echo(compiled.sql_text() + ";")
+        for compiled in compile_rules(program, per, when, only={rule.id}):
+            click.echo(compiled.sql_text() + ";")

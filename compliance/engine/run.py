@@ -22,7 +22,7 @@ from compliance.check.program import Program
 from compliance.compile.expr import CalendarTable, Ctx, ExprCompiler, case, coalesce
 from compliance.compile.periods import Period, bucket_label
 from compliance.compile.queries import CompiledRule, RuleCompiler
-from compliance.engine.calendar import WorkCalendar
+from compliance.engine.calendar import CalendarError, WorkCalendar
 from compliance.engine.coerce import Typing, typed_select, typed_view
 from compliance.engine.accounting import dataset_summaries, duplicate_keys
 from compliance.engine.config import Config
@@ -389,19 +389,31 @@ def run_penalties(program: Program, data: dict[str, str], config: Config, option
                          runner.rejections)
 
 
-def compile_rules(program: Program, period: Period, as_of: dt.datetime) -> list[CompiledRule]:
-    """Compile without data (for `explain --sql`): calendars are built for the period only."""
+def compile_rules(program: Program, period: Period, as_of: dt.datetime,
+                  only: set[str] | None = None) -> list[CompiledRule]:
+    """Compile without data (for `explain --sql`) the check rules, or those named in
+    `only`: calendars are built for the period only, and a rule whose calendar cannot
+    be built for it raises that calendar's error."""
     calendars: dict[str, CalendarTable] = {}
+    broken: dict[str, CalendarError] = {}
     for name, info in program.calendars.items():
         first = min(period.start, as_of).date()
         last = max(period.end, as_of).date()
         try:
             cal = WorkCalendar(info, first, last)
-        except Exception:
+        except CalendarError as exc:
+            broken[name] = exc
             continue
         calendars[name] = CalendarTable(f"cal_{name}", cal, max(cal.max_slots(), 1))
     compiler = RuleCompiler(program, period, as_of, calendars)
-    return [compiler.compile(r) for r in program.rules if r.kind != "penalty"]
+    out = []
+    for rule in program.rules:
+        if rule.kind == "penalty" or (only is not None and rule.id not in only):
+            continue
+        if rule.calendar in broken:
+            raise broken[rule.calendar]
+        out.append(compiler.compile(rule))
+    return out
 
 
 def penalty_sql(program: Program, rule: ast.Rule, period: Period, as_of: dt.datetime) -> list[str]:
