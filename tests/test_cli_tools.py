@@ -109,6 +109,10 @@ def test_explain_sql_for_a_year_without_holiday_data():
     plain = CliRunner().invoke(main, ["explain", "VISIT-GENERAL", "--rules", rules, "--sql",
                                       "--period", "2040", "--as-of", "2040-06-01T00:00"])
     assert plain.exit_code == 0 and "SELECT" in plain.output
+    # a year's period ends (exclusive) on the next 1 January, which needs no holiday data
+    last_year = CliRunner().invoke(main, ["explain", "COMPLAINT-SERVICE-1WD", "--rules", rules, "--sql",
+                                          "--period", "2026", "--as-of", "2026-06-01T00:00"])
+    assert last_year.exit_code == 0 and "cal_office" in last_year.output
 
 
 def _penalty_data(tmp_path):

@@ -398,7 +398,7 @@ def compile_rules(program: Program, period: Period, as_of: dt.datetime,
     broken: dict[str, CalendarError] = {}
     for name, info in program.calendars.items():
         first = min(period.start, as_of).date()
-        last = max(period.end, as_of).date()
+        last = max(period.end - dt.timedelta(days=1), as_of).date()  # the period's end is exclusive
         try:
             cal = WorkCalendar(info, first, last)
         except CalendarError as exc:
