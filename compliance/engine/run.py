@@ -27,16 +27,14 @@ from compliance.engine.coerce import Typing, typed_select, typed_view
 from compliance.engine.accounting import dataset_summaries, duplicate_keys
 from compliance.engine.config import Config
 from compliance.engine.errors import DataError, rule_failed
-from compliance.engine.findings import build_findings
 from compliance.engine.rejections import RejectionStream
-from compliance.engine.stream import FindingStream, numbered
-from compliance.engine.locations import attach_locations
+from compliance.engine.stream import DerivedStream, FindingStream, numbered
 from compliance.engine.needs import rule_datasets, rule_fields
 from compliance.engine.sql import ident as _ident
 from compliance.inputs import DatasetMapping, InputError, RawTable, load_raw
 from compliance.inputs.errors import OutOfMemory
 from compliance.inputs.paths import split_sheet
-from compliance.report.model import SEVERITY_RANK, Derived, RuleSummary, RunResult
+from compliance.report.model import SEVERITY_RANK, RuleSummary, RunResult
 from compliance.syntax import ast
 from compliance.util import profile
 from compliance.util.suggest import close_matches
@@ -147,14 +145,6 @@ class Runner:
             return self.con.execute(sql)
         except duckdb.Error as exc:
             raise rule_failed(rule, "could not be evaluated", exc) from exc
-
-    def _derived(self, compiled: CompiledRule) -> list[Derived]:
-        """A derive rule's values, with where each record sits."""
-        cur = self._execute(compiled.rule, compiled.sql.sql(dialect="duckdb"))
-        names = [d[0] for d in cur.description]
-        _, out = build_findings(self, compiled, [dict(zip(names, r)) for r in cur.fetchall()])
-        attach_locations(self, [], out)
-        return out
 
     def _read_all(self, needed: dict[str, set[str]]) -> dict[str, RawTable]:
         """Read every dataset, several at a time: numbering rows in file order keeps one
@@ -303,7 +293,7 @@ class Runner:
     def run(self) -> RunResult:
         self.prepare()
         compiler = RuleCompiler(self.p, self.period, self.as_of, self.calendars)
-        findings, derived, summaries = FindingStream(self), [], []
+        findings, derived, summaries = FindingStream(self), DerivedStream(self), []
         if self.opt.json_ahead:
             findings.write_ahead(spill_directory(self.config))
         try:
@@ -312,7 +302,7 @@ class Runner:
             findings.stop_ahead()
             raise
 
-    def _run_rules(self, compiler: RuleCompiler, findings: FindingStream, derived: list[Derived],
+    def _run_rules(self, compiler: RuleCompiler, findings: FindingStream, derived: DerivedStream,
                    summaries: list[RuleSummary]) -> RunResult:
         # most severe first, so a report opens with what matters most; file order within
         ordered = sorted(self.selected(), key=lambda r: -SEVERITY_RANK.get(r.severity or "major", 2))
@@ -325,12 +315,13 @@ class Runner:
                 continue
             self.progress(f"checking {rule.id}")
             compiled = compiler.compile(rule)
-            if compiled.kind == "derive":
-                derived += self._derived(compiled)
-                continue
-            # the failing rows stay in DuckDB; findings are made as the report is written
+            # the failing rows (or derived values) stay in DuckDB; findings are made as
+            # the report is written
             table = f"__failed_{index}"
             self._execute(rule, f"CREATE TABLE {_ident(table)} AS {numbered(compiled.sql).sql(dialect='duckdb')}")
+            if compiled.kind == "derive":
+                derived.add(table, compiled, self.con.execute(f"SELECT count(*) FROM {_ident(table)}").fetchall()[0][0])
+                continue
             pending = "0" if compiled.kind == "coverage" else "count(*) FILTER (WHERE __verdict IS NULL)"
             summary.pending, total = self.con.execute(
                 f"SELECT {pending}, count(*) FROM {_ident(table)}").fetchall()[0]

@@ -20,7 +20,7 @@ from compliance.engine.findings import build_findings, collector_paused, plan_of
 from compliance.engine.locations import attach_locations, single_origin
 from compliance.engine.sql import ident
 from compliance.report.json_text import compact, string
-from compliance.report.model import Finding
+from compliance.report.model import Derived, Finding
 
 FETCH_ROWS = 10_000  # failing rows turned into findings at a time
 
@@ -36,6 +36,21 @@ def numbered(query: exp.Select) -> exp.Select:
             for o in (order.expressions if order else [])]
     number = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=keys) if keys else None)
     return exp.select(exp.Star(), number.as_("__n")).from_(inner.subquery("__q"))
+
+
+def rows_of(part: _Part, con) -> Iterator[list[dict]]:
+    """A rule's kept rows in order, a chunk at a time, as dicts by column name."""
+    # a cursor of its own: locations are looked up on `con` between chunks
+    cur = con.cursor()
+    try:
+        cur.execute(f"SELECT * EXCLUDE (__n) FROM {ident(part.table)} ORDER BY __n")
+        names = [d[0] for d in cur.description]
+        while chunk := cur.fetchmany(FETCH_ROWS):
+            yield [dict(zip(names, r)) for r in chunk]
+    except duckdb.Error as exc:
+        raise rule_failed(part.compiled.rule, "could not be read back", exc) from exc
+    finally:
+        cur.close()
 
 
 @dataclass
@@ -139,19 +154,9 @@ class FindingStream:
                 attach_locations(self.runner, found, [], con)
             yield found
 
-    def _rows(self, part: _Part, con) -> Iterator[list[dict]]:
-        """A rule's failing rows in order, a chunk at a time, as dicts by column name."""
-        # a cursor of its own: locations are looked up on `con` between chunks
-        cur = con.cursor()
-        try:
-            cur.execute(f"SELECT * EXCLUDE (__n) FROM {ident(part.table)} ORDER BY __n")
-            names = [d[0] for d in cur.description]
-            while chunk := cur.fetchmany(FETCH_ROWS):
-                yield [dict(zip(names, r)) for r in chunk]
-        except duckdb.Error as exc:
-            raise rule_failed(part.compiled.rule, "could not be read back", exc) from exc
-        finally:
-            cur.close()
+    @staticmethod
+    def _rows(part: _Part, con) -> Iterator[list[dict]]:
+        return rows_of(part, con)
 
     def close(self) -> None:
         """Release the run's database (the stream cannot be read after this)."""
@@ -172,3 +177,35 @@ class FindingStream:
 
     def __repr__(self) -> str:
         return f"FindingStream({len(self)} findings of {len(self._parts)} rules)"
+
+
+class DerivedStream:
+    """The values of a run's derive rules in report order, kept in DuckDB like failing
+    rows and made a chunk at a time as a report lists them: a derive rule can give a
+    value to every record of a large dataset."""
+
+    def __init__(self, runner):
+        self.runner = runner
+        self._parts: list[_Part] = []
+
+    def add(self, table: str, compiled: CompiledRule, rows: int) -> None:
+        if rows:  # one value per derived field of each row
+            self._parts.append(_Part(table, compiled, rows * len(compiled.rule.derives)))
+
+    def __iter__(self) -> Iterator[Derived]:
+        con = self.runner.con.cursor()
+        try:
+            for part in self._parts:
+                for rows in rows_of(part, con):
+                    with collector_paused():
+                        _, made = build_findings(self.runner, part.compiled, rows)
+                        attach_locations(self.runner, [], made, con)
+                    yield from made
+        finally:
+            con.close()
+
+    def __len__(self) -> int:
+        return sum(p.count for p in self._parts)
+
+    def __bool__(self) -> bool:
+        return bool(self._parts)

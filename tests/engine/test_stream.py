@@ -187,3 +187,26 @@ def test_a_temporary_directory_that_cannot_be_written_is_named(monkeypatch, tmp_
             list(result.findings.json_items())
     finally:
         result.findings.close()
+
+
+def test_derived_values_are_kept_in_duckdb_and_read_back_in_order():
+    """A derive rule's values are listed a chunk at a time from the run's database,
+    one per derived field of each record, each with where its record sits."""
+    import compliance.engine.stream as stream
+
+    result = demo_run()
+    try:
+        values = list(result.derived)
+        assert len(values) == len(result.derived) > 0 and bool(result.derived)
+        assert all(v.location is not None and v.location.row >= 2 for v in values)
+        assert [v.to_dict() for v in values] == [v.to_dict() for v in result.derived]  # read again, same
+        subjects = [tuple(v.subject.values()) for v in values]
+        assert subjects == sorted(subjects)  # in the rule's order (by its subject)
+        before = stream.FETCH_ROWS
+        stream.FETCH_ROWS = 2  # chunk boundaries change nothing
+        try:
+            assert [v.to_dict() for v in result.derived] == [v.to_dict() for v in values]
+        finally:
+            stream.FETCH_ROWS = before
+    finally:
+        result.findings.close()
