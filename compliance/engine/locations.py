@@ -14,7 +14,8 @@ def single_origin(runner, name: str, con=None) -> tuple[str, str | None] | None:
     a cursor of the run's database to ask on, when not the runner's own connection."""
     cache = runner.__dict__.setdefault("_origins", {})
     if name not in cache:
-        rows = (con or runner.con).execute(f"SELECT DISTINCT __file, __sheet FROM {_ident('t_' + name)} LIMIT 2").fetchall()
+        rows = (con or runner.con).execute(
+            f"SELECT DISTINCT __file, __sheet FROM {_ident('t_' + name)} LIMIT 2").fetchall()
         cache[name] = rows[0] if len(rows) == 1 else None
     return cache[name]
 
@@ -26,7 +27,8 @@ def attach_locations(runner, findings, derived, con=None) -> None:
             wanted.setdefault(f.dataset, set()).update(f.rowids)
     for d in derived:
         wanted.setdefault(d.dataset, set()).add(d.rowid)
-    where = {name: _locations(runner, name, ids, con or runner.con) for name, ids in wanted.items()}  # dataset -> row id -> location
+    # dataset -> row id -> location
+    where = {name: _locations(runner, name, ids, con or runner.con) for name, ids in wanted.items()}
     for f in findings:
         if f.rowids:
             at = where[f.dataset]

@@ -147,10 +147,11 @@ class Runner:
             raise rule_failed(rule, "could not be evaluated", exc) from exc
 
     def _read_all(self, needed: dict[str, set[str]]) -> dict[str, RawTable]:
-        """Read every dataset, several at a time: numbering rows in file order keeps one
-        file's scan on one core, so the other cores read the other files (largest
-        first). Should that need more memory than DuckDB may use, they are read again one
-        at a time. Either way the error raised is that of the first bad dataset by name."""
+        """Read every dataset, several at a time (largest first): a small file does not
+        keep every core busy, and a file with blank lines or one column is numbered by
+        a window that keeps its scan on one core. Should that need more memory than
+        DuckDB may use, they are read again one at a time. Either way the error raised is
+        that of the first bad dataset by name."""
         names = sorted(needed)
         workers = min(len(names), self.config.threads or os.cpu_count() or 1)
         if workers > 1:

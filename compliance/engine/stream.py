@@ -53,6 +53,15 @@ def rows_of(part: _Part, con) -> Iterator[list[dict]]:
         cur.close()
 
 
+def made_from(runner, part: _Part, con) -> Iterator[tuple[list[Finding], list[Derived]]]:
+    """A rule's findings (or derived values) a chunk at a time, with their locations."""
+    for rows in rows_of(part, con):
+        with collector_paused():
+            found, derived = build_findings(runner, part.compiled, rows)
+            attach_locations(runner, found, derived, con)
+        yield found, derived
+
+
 @dataclass
 class _Part:
     table: str
@@ -134,7 +143,7 @@ class FindingStream:
 
         def location(rowid) -> str:
             return f"{before}{int(rowid)}{after}"
-        for rows in self._rows(part, con):
+        for rows in rows_of(part, con):
             with collector_paused():
                 texts = [plan.json_text(row, location) for row in rows]
             yield texts
@@ -148,15 +157,8 @@ class FindingStream:
             con.close()
 
     def _chunks(self, part: _Part, con) -> Iterator[list[Finding]]:
-        for rows in self._rows(part, con):
-            with collector_paused():
-                found, _ = build_findings(self.runner, part.compiled, rows)
-                attach_locations(self.runner, found, [], con)
+        for found, _ in made_from(self.runner, part, con):
             yield found
-
-    @staticmethod
-    def _rows(part: _Part, con) -> Iterator[list[dict]]:
-        return rows_of(part, con)
 
     def close(self) -> None:
         """Release the run's database (the stream cannot be read after this)."""
@@ -196,11 +198,8 @@ class DerivedStream:
         con = self.runner.con.cursor()
         try:
             for part in self._parts:
-                for rows in rows_of(part, con):
-                    with collector_paused():
-                        _, made = build_findings(self.runner, part.compiled, rows)
-                        attach_locations(self.runner, [], made, con)
-                    yield from made
+                for _, derived in made_from(self.runner, part, con):
+                    yield from derived
         finally:
             con.close()
 
