@@ -255,7 +255,7 @@ STAGES = [  # profile line prefix -> part of the run
     ("counting rows", "row counts, duplicate keys"),
     ("writing the", "writing the report"),
 ]
-PROFILE_LINE = re.compile(r"^profile:\s+([0-9.]+) s  (.*)$")
+PROFILE_LINE = re.compile(r"^profile:\s+([0-9.]+) s\s+[0-9.]+ cpu-s  (.*)$")
 
 
 def breakdown(stderr: str, wall: float) -> dict:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 from click.testing import CliRunner
 
@@ -194,7 +195,7 @@ def test_profile_covers_start_up_to_report(tmp_path, monkeypatch):
     monkeypatch.setenv("COMPLIANCE_PROFILE", "1")
     result = run(["--period", "2024-05", "--as-of", "2024-05-31T00:00", "--format", "json", "-o",
                   str(tmp_path / "r.json")], tmp_path)
-    stages = [line.split(" s  ", 1)[1] for line in result.stderr.splitlines() if line.startswith("profile:  ")
-              and " s  " in line and "·" not in line]
+    stages = [m.group(1) for m in map(re.compile(r"^profile:\s+[0-9.]+ s\s+[0-9.]+ cpu-s  (.*)$").match,
+                                      result.stderr.splitlines()) if m]
     assert stages[0].startswith("starting") and stages[-1] == "writing the json report"
     assert any(s.startswith("reading") for s in stages) and any(s.startswith("checking") for s in stages)

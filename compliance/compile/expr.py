@@ -8,6 +8,7 @@ where NULL means "pending" (a deadline or period that has not passed yet).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -17,6 +18,9 @@ from compliance.engine.calendar import WorkCalendar
 from compliance.syntax import ast
 
 WORKING_UNIT_SECONDS = {"minute": 60, "hour": 3600}
+
+
+_SUB_ALIAS = re.compile(r"__(?:rel|cal)[0-9]+")
 
 
 class CompileError(Exception):
@@ -135,9 +139,39 @@ class Ctx:
 
 
 class ExprCompiler:
-    def __init__(self, ctx: Ctx):
+    """Rule expressions to sqlglot trees over the relation `ctx.alias`.
+
+    With `hoist=True`, each scalar subquery at the top level (a related-dataset
+    aggregate, a calendar lookup) is compiled once and read as a column `__aN` of that
+    relation: a rule mentions the same aggregate in its verdict and in the operands its
+    message shows, and DuckDB plans every copy of a subquery as a join of its own. The
+    caller then selects `hoisted` on a relation under the alias (see `with_hoisted`).
+    """
+
+    def __init__(self, ctx: Ctx, hoist: bool = False):
         self.ctx = ctx
+        self.top = ctx
         self.n_sub = 0
+        self.hoisted: list[tuple[str, exp.Expression]] = []
+        self._hoist_on = hoist
+        self._hoisted_by_key: dict[str, str] = {}
+
+    def _hoist(self, sub: exp.Expression) -> exp.Expression:
+        """`sub`, or with hoisting on and at the top level, a column computing it once."""
+        if not self._hoist_on or self.ctx is not self.top:
+            return sub
+        # the same subquery compiled twice differs only in its aliases: number them by
+        # first appearance, so equal keys mean the same query
+        names: dict[str, str] = {}
+        keyed = sub.copy()
+        for node in keyed.find_all(exp.Identifier):
+            if _SUB_ALIAS.fullmatch(node.name):
+                node.set("this", names.setdefault(node.name, f"__x{len(names)}"))
+        key = keyed.sql(dialect="duckdb")
+        if key not in self._hoisted_by_key:
+            self._hoisted_by_key[key] = f"__a{len(self.hoisted)}"
+            self.hoisted.append((self._hoisted_by_key[key], sub))
+        return col(self._hoisted_by_key[key], self.top.alias)
 
     def type_of(self, e: ast.Expr) -> str:
         return self.ctx.program.type_of(e)
@@ -300,7 +334,7 @@ class ExprCompiler:
             total = exp.Add(this=total, expression=part)
         query = exp.select(total).from_(exp.to_table(table.table).as_(alias), copy=False).where(
             exp.EQ(this=col("day", alias), expression=cast(ts, "DATE")), copy=False)
-        return exp.Subquery(this=query)
+        return self._hoist(exp.Subquery(this=query))
 
     # ------------------------------------------------------------------ calls
     def c_Call(self, e: ast.Call) -> exp.Expression:
@@ -406,7 +440,7 @@ class ExprCompiler:
         for c in conds[1:]:
             where = exp.And(this=where, expression=c)
         query = exp.select(agg).from_(exp.to_table(f"v_{dataset}").as_(alias), copy=False).where(where, copy=False)
-        sub = exp.Subquery(this=query)
+        sub = self._hoist(exp.Subquery(this=query))
         return coalesce(sub, exp.Literal.number(0)) if e.func == "count" else sub
 
     def _aggregate_compare(self, e: ast.Compare, cmp: exp.Expression) -> exp.Expression:

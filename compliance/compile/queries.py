@@ -51,6 +51,20 @@ def _and(parts: list[exp.Expression]) -> exp.Expression:
     return out
 
 
+def _star(alias: str) -> exp.Column:
+    return exp.Column(this=exp.Star(), table=exp.to_identifier(alias))
+
+
+def _with_hoisted(scoped: exp.Select, comp: ExprCompiler) -> exp.Subquery:
+    """`scoped` as the relation `comp` compiled against, with a column for each
+    subquery it hoisted (computed once, for the rows in scope only)."""
+    alias = comp.top.alias
+    if comp.hoisted:
+        scoped = exp.select(_star(alias), *[sub.as_(name) for name, sub in comp.hoisted]).from_(
+            exp.Subquery(this=scoped, alias=exp.TableAlias(this=exp.to_identifier(alias))), copy=False)
+    return exp.Subquery(this=scoped, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
 class RuleCompiler:
     def __init__(self, program: Program, period: Period, as_of: dt.datetime,
                  calendars: dict[str, CalendarTable]):
@@ -161,7 +175,7 @@ class RuleCompiler:
     def _record(self, rule: ast.Rule) -> CompiledRule:
         ds_name = rule.scope.dataset
         ds = self.p.datasets[ds_name]
-        comp = ExprCompiler(self.ctx(rule, "r", ds_name))
+        comp = ExprCompiler(self.ctx(rule, "r", ds_name), hoist=True)
         leaves = self._leaves(rule.require)
         evidence = self._evidence_fields(rule, ds_name)
         cols = [col("__rowid", "r").as_("__rowid")]
@@ -169,8 +183,9 @@ class RuleCompiler:
         cols += [col(f, "r").as_(f"__e_{f}") for f in evidence]
         cols += self._leaf_columns(leaves, comp)
         cols.append(self._in_period(ds_name, "r").as_("__in_period", copy=False))
-        inner = exp.select(*cols).from_(exp.to_table(f"v_{ds_name}").as_("r"), copy=False).where(
-            self._scope(comp, rule.scope.where), copy=False)
+        scoped = exp.select(exp.Star()).from_(exp.to_table(f"v_{ds_name}").as_("r"), copy=False).where(
+            self._scope(ExprCompiler(self.ctx(rule, "r", ds_name)), rule.scope.where), copy=False)
+        inner = exp.select(*cols).from_(_with_hoisted(scoped, comp), copy=False)
         # windows (unique()) see every record in scope; the period filter comes after them
         filtered = exp.select(exp.Star()).from_(exp.Subquery(this=inner, alias=exp.TableAlias(
             this=exp.to_identifier("p"))), copy=False).where(col("__in_period", "p"), copy=False)
@@ -223,23 +238,30 @@ class RuleCompiler:
                 row += [lit(p_start), lit(p_end)]
             rows.append(exp.Tuple(expressions=row))
         columns = ["__b_start", "__b_end"] + [f"__p_{o}_{x}" for o in overs for x in ("start", "end")]
-        bucket = Bucket(col("__b_start", "b"), col("__b_end", "b"),
-                        {o: (col(f"__p_{o}_start", "b"), col(f"__p_{o}_end", "b")) for o in overs})
-        ctx = self.ctx(rule, "m", ds_name)
-        ctx.bucket = bucket
-        comp = ExprCompiler(ctx)
-        leaves = self._leaves(rule.require)
-        cols = [col("__rowid", "m").as_("__rowid")]
-        cols += [col(k, "m").as_(f"__k_{k}") for k in ds.key]
-        cols += [col("__b_start", "b").as_("__b_start"), col("__b_end", "b").as_("__b_end")]
-        cols += self._leaf_columns(leaves, comp)
+
+        def bucket(alias: str) -> Bucket:
+            return Bucket(col("__b_start", alias), col("__b_end", alias),
+                          {o: (col(f"__p_{o}_start", alias), col(f"__p_{o}_end", alias)) for o in overs})
+        scope_ctx = self.ctx(rule, "m", ds_name)
+        scope_ctx.bucket = bucket("b")
         if rows:
             values = exp.Values(expressions=rows, alias=exp.TableAlias(
                 this=exp.to_identifier("b"), columns=[exp.to_identifier(c) for c in columns]))
         else:  # an empty period: no buckets
             values = exp.select(*[cast(exp.Null(), "TIMESTAMP").as_(c) for c in columns]).where(exp.false()).subquery("b")
-        inner = (exp.select(*cols).from_(exp.to_table(f"v_{ds_name}").as_("m"), copy=False)
-                 .join(values, join_type="cross", copy=False).where(self._scope(comp, rule.every.where), copy=False))
+        # records by bucket, as one relation `m` (a record's fields and its bucket's bounds)
+        scoped = (exp.select(_star("m"), _star("b")).from_(exp.to_table(f"v_{ds_name}").as_("m"), copy=False)
+                  .join(values, join_type="cross", copy=False)
+                  .where(self._scope(ExprCompiler(scope_ctx), rule.every.where), copy=False))
+        ctx = self.ctx(rule, "m", ds_name)
+        ctx.bucket = bucket("m")
+        comp = ExprCompiler(ctx, hoist=True)
+        leaves = self._leaves(rule.require)
+        cols = [col("__rowid", "m").as_("__rowid")]
+        cols += [col(k, "m").as_(f"__k_{k}") for k in ds.key]
+        cols += [col("__b_start", "m").as_("__b_start"), col("__b_end", "m").as_("__b_end")]
+        cols += self._leaf_columns(leaves, comp)
+        inner = exp.select(*cols).from_(_with_hoisted(scoped, comp), copy=False)
         sql = self._outer(inner, rule.require, leaves, [f"__k_{k}" for k in ds.key] + ["__b_start"])
         return CompiledRule(rule, "cadence", ds_name, sql, leaves, [f"__k_{k}" for k in ds.key], [],
                             bucket_unit=unit)
