@@ -25,6 +25,7 @@ CODES: dict[str, str] = {
     "E208": "duplicate definition",
     "E209": "invalid rule shape",
     "E210": "unknown period or option",
+    "E211": "reserved name",
     # types
     "E301": "type mismatch",
     "E302": "working time without a calendar",

@@ -78,6 +78,8 @@ def _datasets(p: Program, modules, diags, typer: Typer, overrides) -> None:
     for ds in p.datasets.values():
         decl: ast.Dataset = ds.decl  # type: ignore[attr-defined]
         for f in decl.fields:
+            if f.name.startswith(RESERVED_PREFIX):
+                diags.append(_reserved(f.name, ds.name, f.span))
             if f.name in ds.fields:
                 diags.append(Diagnostic("E208", f"field {f.name} is declared twice in {ds.name}", f.span))
             elif f.type not in FIELD_TYPES:
@@ -105,7 +107,18 @@ def _datasets(p: Program, modules, diags, typer: Typer, overrides) -> None:
             _add_derived(p, ds, d, "", diags, typer, Env(ds.name, {"as_of": "datetime"}, _global_params(p)))
 
 
+RESERVED_PREFIX = "__"  # the engine's own columns (__rowid, __row, __bad, bucket bounds ...)
+
+
+def _reserved(name: str, dataset: str, span) -> Diagnostic:
+    return Diagnostic("E211", f"field {name} of {dataset}: names starting with {RESERVED_PREFIX} are kept "
+                              f"for the engine's own columns; rename it (a mapping can still read a column "
+                              f"headed {name})", span)
+
+
 def _add_derived(p: Program, ds: DatasetInfo, d: ast.Derive, owner: str, diags, typer: Typer, env: Env) -> None:
+    if d.name.startswith(RESERVED_PREFIX):
+        diags.append(_reserved(d.name, ds.name, d.span))
     if ds.type_of(d.name) is not None:
         diags.append(Diagnostic("E208", f"{ds.name} already has a field {d.name}", d.span))
         return

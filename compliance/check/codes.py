@@ -44,6 +44,9 @@ CODE_DOCS: dict[str, CodeDoc] = {
     "E209": CodeDoc("The clauses do not form a rule of a known kind (record, grouped, cadence, sequence, "
                     "coverage, derive).", "rule A-B { require x is set }", "rule A-B { for tickets require x is set }"),
     "E210": CodeDoc("An unknown period, severity, type, day or holiday source.", "per fortnight", "per week"),
+    "E211": CodeDoc("Names starting with two underscores are the engine's own columns (row numbers, "
+                    "rejection flags, period bounds); a field by such a name would be mistaken for them.",
+                    "__row: int", "source_row: int"),
     "E301": CodeDoc("Values of different kinds cannot be compared or combined.", 'require rings <= "3"',
                     "require rings <= 3"),
     "E302": CodeDoc("Working time only means something on a calendar.",
