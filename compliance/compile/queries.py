@@ -39,6 +39,9 @@ class CompiledRule:
     evidence: list[str]  # evidence field names; result columns __e_{name}
     bucket_unit: str | None = None
     extra: dict = field(default_factory=dict)
+    # subqueries of `sql` that depend on the data only, not on the rule's period or
+    # verdict: rules with the same one may share it (see engine/shared.py)
+    shareable: list[exp.Subquery] = field(default_factory=list)
 
     def sql_text(self) -> str:
         return self.sql.sql(dialect="duckdb", pretty=True)
@@ -317,11 +320,11 @@ class RuleCompiler:
                 col("wait_start", "w").as_("__k_wait_start"), col("wait_end", "w").as_("__e_wait_end"),
                 col("wait_number", "w").as_("__e_wait_number")]
         cols += self._leaf_columns(leaves, comp)
-        inner = exp.select(*cols).from_(exp.Subquery(this=waits, alias=exp.TableAlias(
-            this=exp.to_identifier("w"))), copy=False).where(_and(conds), copy=False)
+        waits_relation = exp.Subquery(this=waits, alias=exp.TableAlias(this=exp.to_identifier("w")))
+        inner = exp.select(*cols).from_(waits_relation, copy=False).where(_and(conds), copy=False)
         sql = self._outer(inner, rule.require, leaves, [f"__k_{w.by}", "__k_wait_start"])
         return CompiledRule(rule, "sequence", ds_name, sql, leaves, [f"__k_{w.by}", "__k_wait_start"],
-                            ["wait_end", "wait_number"])
+                            ["wait_end", "wait_number"], shareable=[waits_relation])
 
     # ------------------------------------------------------------------ coverage
     def _coverage(self, rule: ast.Rule) -> CompiledRule:

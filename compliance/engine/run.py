@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from compliance.check.checker import rule_params
 from compliance.check.program import Program
-from compliance.compile.expr import CalendarTable, Ctx, ExprCompiler, case, coalesce
+from compliance.compile.expr import CalendarTable, CompileError, Ctx, ExprCompiler, case, coalesce
 from compliance.compile.periods import Period, bucket_label
 from compliance.compile.queries import CompiledRule, RuleCompiler
 from compliance.engine.calendar import CalendarError, WorkCalendar
@@ -27,6 +27,7 @@ from compliance.engine.coerce import Typing, typed_select, typed_view
 from compliance.engine.accounting import dataset_summaries, duplicate_keys
 from compliance.engine.config import Config
 from compliance.engine.errors import DataError, rule_failed
+from compliance.engine.shared import SharedRelations
 from compliance.engine.rejections import RejectionStream
 from compliance.engine.stream import DerivedStream, FindingStream, numbered
 from compliance.engine.needs import rule_datasets, rule_fields
@@ -307,6 +308,14 @@ class Runner:
                    summaries: list[RuleSummary]) -> RunResult:
         # most severe first, so a report opens with what matters most; file order within
         ordered = sorted(self.selected(), key=lambda r: -SEVERITY_RANK.get(r.severity or "major", 2))
+        compiled_rules = {}
+        for rule in ordered:
+            if rule.id not in self.rule_errors:
+                try:
+                    compiled_rules[rule.id] = compiler.compile(rule)
+                except CompileError as exc:
+                    raise DataError(f"rule {rule.id} cannot be evaluated: {exc}") from None
+        shared = SharedRelations(self.con, list(compiled_rules.values()))
         for index, rule in enumerate(ordered):
             summary = RuleSummary(rule.id, rule.title or rule.id, rule.severity or "major",
                                   (rule.every or rule.scope).dataset if (rule.every or rule.scope) else "")
@@ -315,11 +324,16 @@ class Runner:
                 summary.error = self.rule_errors[rule.id]
                 continue
             self.progress(f"checking {rule.id}")
-            compiled = compiler.compile(rule)
+            compiled = compiled_rules[rule.id]
             # the failing rows (or derived values) stay in DuckDB; findings are made as
             # the report is written
             table = f"__failed_{index}"
-            self._execute(rule, f"CREATE TABLE {_ident(table)} AS {numbered(compiled.sql).sql(dialect='duckdb')}")
+            try:
+                sql = shared.use(compiled)
+            except duckdb.Error as exc:
+                raise rule_failed(rule, "could not be evaluated", exc) from exc
+            self._execute(rule, f"CREATE TABLE {_ident(table)} AS {numbered(sql).sql(dialect='duckdb')}")
+            shared.done(compiled)
             if compiled.kind == "derive":
                 derived.add(table, compiled, self.con.execute(f"SELECT count(*) FROM {_ident(table)}").fetchall()[0][0])
                 continue
