@@ -55,6 +55,21 @@ def test_lint_clean_pack_exits_0():
     assert CliRunner().invoke(main, ["lint", os.path.join(ROOT, "rules")]).exit_code == 0
 
 
+def test_python_dash_m_runs_the_command():
+    """`python -m compliance` is the `compliance` command (for machines where the
+    scripts directory is not on PATH)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "compliance", "lint", os.path.join(ROOT, "rules")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "no problems found"
+    usage = subprocess.run([sys.executable, "-m", "compliance", "--help"], capture_output=True, text=True,
+                           cwd=ROOT, timeout=120).stdout
+    assert usage.startswith("Usage: compliance ")
+
+
 def test_rule_tests_junit_and_coverage(tmp_path):
     cases = tmp_path / "x.test.yaml"
     cases.write_text(f"""rules: [{os.path.join(ROOT, 'rules', 'phone.rules')}]
