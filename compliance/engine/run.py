@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -156,9 +157,18 @@ class Runner:
         names = sorted(needed)
         workers = min(len(names), self.config.threads or os.cpu_count() or 1)
         if workers > 1:
+            # Each file's own Python work (sniffing, the blank-line scan, the typing
+            # query) runs before its scan and holds the interpreter: done side by side,
+            # it would delay the largest file's scan, which decides when reading ends.
+            # So it is done one file at a time, largest first, each as soon as the one
+            # before has started its scan.
+            order = sorted(names, key=lambda n: (-_input_size(self.data[n]), n))
+            started = {name: threading.Event() for name in order}
+            after = dict(zip(order[1:], order))
             with ThreadPoolExecutor(workers) as pool:
-                futures = {name: pool.submit(self._read_on_own_cursor, name, needed[name])
-                           for name in sorted(names, key=lambda n: (-_input_size(self.data[n]), n))}
+                futures = {name: pool.submit(self._read_on_own_cursor, name, needed[name],
+                                             started[after[name]] if name in after else None, started[name])
+                           for name in order}
             if not any(isinstance(f.exception(), OutOfMemory) for f in futures.values()):
                 return {name: futures[name].result() for name in names}
             for name in names:  # start again from nothing
@@ -168,34 +178,44 @@ class Runner:
             profile.detail(0.0, "out of memory reading several files at once: reading them one at a time")
         return {name: self._read(self.con, name, needed[name]) for name in names}
 
-    def _read_on_own_cursor(self, name: str, needed: set[str]) -> RawTable:
+    def _read_on_own_cursor(self, name: str, needed: set[str], wait: threading.Event | None,
+                            scanning: threading.Event) -> RawTable:
         cur = self.con.cursor()
         try:
-            return self._read(cur, name, needed)
+            if wait is not None:
+                wait.wait()
+            return self._read(cur, name, needed, scanning)
         finally:
+            scanning.set()  # also when it failed before its scan
             cur.close()
 
-    def _read(self, con: duckdb.DuckDBPyConnection, name: str, needed: set[str]) -> RawTable:
-        """One dataset: its typed table tt_<name> and the view t_<name> over it."""
+    def _read(self, con: duckdb.DuckDBPyConnection, name: str, needed: set[str],
+              scanning: threading.Event | None = None) -> RawTable:
+        """One dataset: its typed table tt_<name> and the view t_<name> over it
+        (`scanning` is set as DuckDB starts scanning the file)."""
         started = time.perf_counter()
         mapping = self.opt.mappings.get(name) or DatasetMapping()
         raw = load_raw(con, name, self.data[name], f"tt_{name}", mapping, self.opt.encoding,
-                       shape=self._typing(name, needed, mapping))
+                       shape=self._typing(name, needed, mapping, scanning))
         view = typed_view(f"tt_{name}", self.p.datasets[name].fields, self.typing[name].stored, raw.row_base,
                           (raw.files[0], raw.sheet))
         con.execute(f"CREATE VIEW {_ident('t_' + name)} AS {view.sql(dialect='duckdb')}")
         profile.detail(time.perf_counter() - started, f"{name}: {raw.rows:,} rows from {self.data[name]}")
         return raw
 
-    def _typing(self, name: str, needed: set[str], mapping: DatasetMapping):
+    def _typing(self, name: str, needed: set[str], mapping: DatasetMapping, scanning: threading.Event | None):
         """The shape that types a dataset's raw text as it is read (see `typed_select`);
-        it records what it stores in `self.typing`."""
+        it records what it stores in `self.typing`. The table is made right after it
+        returns, so it sets `scanning`."""
         ds = self.p.datasets[name]
 
         def shape(columns: list[str], kept: list[str]) -> str:
             self.typing[name] = typed_select(columns, ds.fields, needed, mapping.formats,
                                              mapping.timezone, self.config.timezone, ds.anchor, kept=kept)
-            return self.typing[name].select.sql(dialect="duckdb")
+            sql = self.typing[name].select.sql(dialect="duckdb")
+            if scanning is not None:
+                scanning.set()
+            return sql
         return shape
 
     def collect_rejections(self) -> None:
