@@ -19,7 +19,8 @@ from compliance.engine.errors import rule_failed
 from compliance.engine.findings import build_findings, collector_paused, plan_of
 from compliance.engine.locations import attach_locations, single_origin
 from compliance.engine.sql import ident
-from compliance.report.json_text import compact, string
+from compliance.engine.messages import fmt_value, json_value
+from compliance.report.json_text import compact, key, scalar, string
 from compliance.report.model import Derived, Finding
 
 FETCH_ROWS = 10_000  # failing rows turned into findings at a time
@@ -51,6 +52,17 @@ def rows_of(part: _Part, con) -> Iterator[list[dict]]:
         raise rule_failed(part.compiled.rule, "could not be read back", exc) from exc
     finally:
         cur.close()
+
+
+def _location_text(origin: tuple[str, str | None]):
+    """A record's location as JSON text, by its row id, for a dataset from one file."""
+    file, sheet = origin
+    before = f'{{"file": {string(file)}, "row": '
+    after = f', "sheet": {string(sheet)}}}' if sheet is not None else "}"
+
+    def location(rowid) -> str:
+        return f"{before}{int(rowid)}{after}"
+    return location
 
 
 def made_from(runner, part: _Part, con) -> Iterator[tuple[list[Finding], list[Derived]]]:
@@ -137,12 +149,7 @@ class FindingStream:
                 yield [compact(f.to_dict()) for f in found]
             return
         plan = plan_of(runner, compiled)
-        file, sheet = origin
-        before = f'{{"file": {string(file)}, "row": '
-        after = f', "sheet": {string(sheet)}}}' if sheet is not None else "}"
-
-        def location(rowid) -> str:
-            return f"{before}{int(rowid)}{after}"
+        location = _location_text(origin)
         for rows in rows_of(part, con):
             with collector_paused():
                 texts = [plan.json_text(row, location) for row in rows]
@@ -203,8 +210,39 @@ class DerivedStream:
         finally:
             con.close()
 
+    def json_items(self) -> Iterator[str]:
+        """Each value's text in the JSON report, in order: what the report's encoder makes
+        of `derived.to_dict()`, written straight from the rows when the dataset comes
+        from one file."""
+        con = self.runner.con.cursor()
+        try:
+            for part in self._parts:
+                origin = single_origin(self.runner, part.compiled.dataset, con)
+                if origin is None:
+                    for _, derived in made_from(self.runner, part, con):
+                        yield from (compact(d.to_dict()) for d in derived)
+                    continue
+                yield from _derived_text(part.compiled, rows_of(part, con), _location_text(origin))
+        finally:
+            con.close()
+
     def __len__(self) -> int:
         return sum(p.count for p in self._parts)
 
     def __bool__(self) -> bool:
         return bool(self._parts)
+
+
+def _derived_text(compiled: CompiledRule, chunks: Iterator[list[dict]], location) -> Iterator[str]:
+    """The JSON text of a derive rule's values (as `Derived.to_dict()` encodes), by row."""
+    head = f'{{"rule": {string(compiled.rule.id)}, "dataset": {string(compiled.dataset)}, "subject": {{'
+    keys = [(key(c[len("__k_"):]), c) for c in compiled.subject]
+    fields = [(f', "field": {string(d.name)}, "value": ', f"__d_{d.name}") for d in compiled.rule.derives]
+    for rows in chunks:
+        with collector_paused():
+            out = []
+            for row in rows:
+                subject = ", ".join([name + string(fmt_value(row[column])) for name, column in keys])
+                where = f', "location": {location(row["__rowid"])}}}'
+                out += [f"{head}{subject}}}{field}{scalar(json_value(row[column]))}{where}" for field, column in fields]
+        yield from out

@@ -56,6 +56,19 @@ def test_findings_written_from_their_rows_read_as_the_encoder_writes_them():
     assert written == expected
 
 
+def test_derived_values_written_from_their_rows_read_as_the_encoder_writes_them():
+    """Derived values (RFM grades) are written straight from their rows too, with the
+    same text as the encoder makes of each value, in the same order."""
+    result = demo_run()
+    try:
+        expected = [compact(d.to_dict()) for d in result.derived]
+        written = list(result.derived.json_items())
+    finally:
+        result.findings.close()
+    assert len(expected) >= 10 and all('"location": {"file": ' in line for line in written)
+    assert written == expected
+
+
 def test_findings_written_ahead_are_the_same_text_in_the_same_order(monkeypatch, tmp_path):
     """Written ahead in a thread, a few findings at a time, with room in memory for a
     few and the rest spooled to a file, the text is the same as written when the report
