@@ -250,6 +250,7 @@ STAGES = [  # profile line prefix -> part of the run
     ("reading ", "reading and typing inputs"),
     ("accounting rejected", "rejected rows, calendars"),
     ("building calendars", "rejected rows, calendars"),
+    ("compiling rules", "rules (queries, findings, messages)"),
     ("checking ", "rules (queries, findings, messages)"),
     ("evaluating penalty", "penalty ladders"),
     ("counting rows", "row counts, duplicate keys"),

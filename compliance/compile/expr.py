@@ -145,7 +145,7 @@ class ExprCompiler:
     aggregate, a calendar lookup) is compiled once and read as a column `__aN` of that
     relation: a rule mentions the same aggregate in its verdict and in the operands its
     message shows, and DuckDB plans every copy of a subquery as a join of its own. The
-    caller then selects `hoisted` on a relation under the alias (see `with_hoisted`).
+    caller then selects `hoisted` on a relation under the alias (queries._with_hoisted).
     """
 
     def __init__(self, ctx: Ctx, hoist: bool = False):

@@ -328,6 +328,7 @@ class Runner:
                    summaries: list[RuleSummary]) -> RunResult:
         # most severe first, so a report opens with what matters most; file order within
         ordered = sorted(self.selected(), key=lambda r: -SEVERITY_RANK.get(r.severity or "major", 2))
+        self.progress("compiling rules")
         compiled_rules = {}
         for rule in ordered:
             if rule.id not in self.rule_errors:
