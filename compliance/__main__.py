@@ -1,4 +1,4 @@
 """`python -m compliance`: the same as the `compliance` command."""
-from compliance.cli import main
+from compliance.cli import entry
 
-main(prog_name="compliance")
+entry()

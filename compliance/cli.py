@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Any
 import os
 import sys
 from zoneinfo import ZoneInfo
@@ -211,4 +212,33 @@ def _register_subcommands() -> None:
     register(main)
 
 
+
 _register_subcommands()
+
+
+def entry() -> None:
+    """The `compliance` command: `main`, then a quick exit. Once the command is done,
+    the run's databases are closed (DuckDB removes its spill files), the output is
+    flushed, and the process ends without the interpreter freeing its objects one by one,
+    which took about 0.1 s after a large check. Under a tracer (coverage) it exits
+    normally, so the tracer can save its data."""
+    try:
+        main(prog_name="compliance")
+        code: Any = 0
+    except SystemExit as done:
+        code = done.code
+    if sys.gettrace() is not None or "coverage" in sys.modules:
+        sys.exit(code)
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    if "compliance.engine.run" in sys.modules:
+        sys.modules["compliance.engine.run"].close_databases()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # the reader went away (a closed pipe)
+        code = code or 1
+    os._exit(code)

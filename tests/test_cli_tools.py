@@ -70,6 +70,29 @@ def test_python_dash_m_runs_the_command():
     assert usage.startswith("Usage: compliance ")
 
 
+def test_the_command_exits_with_its_code_its_output_written_and_no_spill_left(tmp_path):
+    """The command ends without tearing the interpreter down: its exit code, its whole
+    output and the removal of the database's spill files must survive that."""
+    import subprocess
+    import sys
+
+    def command(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "compliance", *args], capture_output=True, text=True,
+                              cwd=ROOT, timeout=300)
+    spill = tmp_path / "spill"
+    site = tmp_path / "site.yaml"
+    site.write_text(f"engine:\n  memory_limit: 64MB\n  temp_directory: {spill}\n", encoding="utf-8")
+    demo = os.path.join(ROOT, "fixtures", "demo")
+    done = command("check", "--rules", "rules", "--data", demo, "--mapping", os.path.join(demo, "mapping.yaml"),
+                   "--config", str(site), "--period", "2024-Q2", "--as-of", "2024-07-01T00:00", "--format", "json")
+    assert done.returncode == 1, done.stderr  # violations found
+    report = json.loads(done.stdout)  # all of it, flushed
+    assert report["findings"] and report["duplicates"]
+    assert not spill.exists() or not any(spill.iterdir())
+    failed = command("check", "--rules", str(tmp_path / "missing.rules"), "--data", demo)
+    assert failed.returncode == 2 and "cannot read rule file" in failed.stderr
+
+
 def test_rule_tests_junit_and_coverage(tmp_path):
     cases = tmp_path / "x.test.yaml"
     cases.write_text(f"""rules: [{os.path.join(ROOT, 'rules', 'phone.rules')}]

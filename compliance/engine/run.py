@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import threading
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
@@ -65,10 +66,20 @@ def spill_directory(config: Config) -> str:
     return str(config.temp_directory or os.path.join(tempfile.gettempdir(), "compliance-spill"))
 
 
+_OPEN: weakref.WeakSet = weakref.WeakSet()  # the run databases not yet collected
+
+
+def close_databases() -> None:
+    """Close every run database still open: DuckDB then removes what it spilled."""
+    for con in list(_OPEN):
+        con.close()
+
+
 def connect(config: Config) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with bounded memory: past the limit it spills to a temporary
     directory instead of growing (both overridable in the site config's `engine`)."""
     con = duckdb.connect(":memory:")
+    _OPEN.add(con)
     con.execute("SET memory_limit = ?", [str(config.memory_limit or DEFAULT_MEMORY_LIMIT)])
     con.execute("SET temp_directory = ?", [spill_directory(config)])
     if config.threads:
