@@ -32,7 +32,7 @@ from compliance.engine.errors import DataError, rule_failed
 from compliance.engine.shared import SharedRelations
 from compliance.engine.rejections import RejectionStream
 from compliance.engine.stream import DerivedStream, FindingStream, numbered
-from compliance.engine.needs import rule_datasets, rule_fields
+from compliance.engine.needs import rule_datasets, rule_exprs, rule_fields
 from compliance.engine.sql import ident as _ident
 from compliance.inputs import DatasetMapping, InputError, RawTable, load_raw
 from compliance.inputs.errors import OutOfMemory
@@ -274,24 +274,38 @@ class Runner:
         return Period(label, start, end)
 
     def build_calendars(self, rules: list[ast.Rule]) -> None:
+        """One day table per calendar the rules use, covering the period, the as-of time
+        and every timestamp any of those rules times on it (one scan per dataset)."""
+        timed: dict[str, set[tuple[str, str]]] = {}  # calendar -> (dataset, field) timed on it
         for rule in rules:
-            name = rule.calendar
-            if name is None or name in self.calendars:
+            if rule.calendar is None:
                 continue
-            lows: list[dt.datetime] = [self.as_of, self.period.start]
-            highs: list[dt.datetime] = [self.as_of, self.period.end]
-            for e in ast.walk(rule.require):
+            fields = timed.setdefault(rule.calendar, set())
+            for e in rule_exprs(rule):
                 if isinstance(e, ast.Within):
                     for side in (e.target, e.start):
                         res = self.p.refs.get(id(side))
                         if isinstance(side, ast.Ref) and res is not None and res.kind == "field" \
                                 and res.dataset in self.raw:
-                            lo, hi = self.con.execute(
-                                f"SELECT min({_ident(side.name)}), max({_ident(side.name)}) "
-                                f"FROM {_ident('v_' + res.dataset)}").fetchall()[0]
-                            if lo is not None:
-                                lows.append(_as_dt(lo))
-                                highs.append(_as_dt(hi))
+                            fields.add((res.dataset, side.name))
+        by_dataset: dict[str, list[str]] = {}
+        for ds, f in sorted(set().union(*timed.values()) if timed else set()):
+            by_dataset.setdefault(ds, []).append(f)
+        bounds: dict[tuple[str, str], tuple] = {}
+        for ds, names in by_dataset.items():
+            row = self.con.execute("SELECT " + ", ".join(f"min({_ident(f)}), max({_ident(f)})" for f in names)
+                                   + f" FROM {_ident('v_' + ds)}").fetchall()[0]
+            for i, f in enumerate(names):
+                bounds[(ds, f)] = row[2 * i:2 * i + 2]
+        for name, fields in timed.items():
+            if name in self.calendars:
+                continue
+            lows: list[dt.datetime] = [self.as_of, self.period.start]
+            highs: list[dt.datetime] = [self.as_of, self.period.end]
+            for lo, hi in (bounds[f] for f in sorted(fields)):
+                if lo is not None:
+                    lows.append(_as_dt(lo))
+                    highs.append(_as_dt(hi))
             first = min(lows).date() - dt.timedelta(days=1)
             last = max(highs).date() + dt.timedelta(days=1)
             cal = WorkCalendar(self.p.calendars[name], first, last, self.config.calendars.get(name))
