@@ -173,6 +173,19 @@ class ExprCompiler:
             self.hoisted.append((self._hoisted_by_key[key], sub))
         return col(self._hoisted_by_key[key], self.top.alias)
 
+    def hoisted_tiers(self) -> list[list[tuple[str, exp.Expression]]]:
+        """The hoisted subqueries in tiers: one that reads another's column (working
+        time up to a related record's time) is computed in a tier above it."""
+        names = {name for name, _ in self.hoisted}
+        tier: dict[str, int] = {}
+        for name, sub in self.hoisted:  # a subquery only reads columns hoisted before it
+            reads = [tier[c.name] for c in sub.find_all(exp.Column) if c.name in names and c.name in tier]
+            tier[name] = max(reads) + 1 if reads else 0
+        out: list[list[tuple[str, exp.Expression]]] = [[] for _ in range(max(tier.values(), default=-1) + 1)]
+        for name, sub in self.hoisted:
+            out[tier[name]].append((name, sub))
+        return out
+
     def type_of(self, e: ast.Expr) -> str:
         return self.ctx.program.type_of(e)
 

@@ -62,8 +62,8 @@ def _with_hoisted(scoped: exp.Select, comp: ExprCompiler) -> exp.Subquery:
     """`scoped` as the relation `comp` compiled against, with a column for each
     subquery it hoisted (computed once, for the rows in scope only)."""
     alias = comp.top.alias
-    if comp.hoisted:
-        scoped = exp.select(_star(alias), *[sub.as_(name) for name, sub in comp.hoisted]).from_(
+    for tier in comp.hoisted_tiers():
+        scoped = exp.select(_star(alias), *[sub.as_(name) for name, sub in tier]).from_(
             exp.Subquery(this=scoped, alias=exp.TableAlias(this=exp.to_identifier(alias))), copy=False)
     return exp.Subquery(this=scoped, alias=exp.TableAlias(this=exp.to_identifier(alias)))
 

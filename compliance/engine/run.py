@@ -282,12 +282,12 @@ class Runner:
                 continue
             fields = timed.setdefault(rule.calendar, set())
             for e in rule_exprs(rule):
-                if isinstance(e, ast.Within):
-                    for side in (e.target, e.start):
-                        res = self.p.refs.get(id(side))
-                        if isinstance(side, ast.Ref) and res is not None and res.kind == "field" \
-                                and res.dataset in self.raw:
-                            fields.add((res.dataset, side.name))
+                if isinstance(e, ast.Within):  # the fields its times are made of, in any dataset
+                    for ref in (x for side in (e.target, e.start) for x in ast.walk(side) if isinstance(x, ast.Ref)):
+                        res = self.p.refs.get(id(ref))
+                        if res is not None and res.kind in ("field", "outer_field") and res.dataset in self.raw \
+                                and self.p.datasets[res.dataset].type_of(ref.name) in ("date", "datetime"):
+                            fields.add((res.dataset, ref.name))
         by_dataset: dict[str, list[str]] = {}
         for ds, f in sorted(set().union(*timed.values()) if timed else set()):
             by_dataset.setdefault(ds, []).append(f)
