@@ -20,7 +20,7 @@ from compliance.syntax import ast
 WORKING_UNIT_SECONDS = {"minute": 60, "hour": 3600}
 
 
-_SUB_ALIAS = re.compile(r"__(?:rel|cal)[0-9]+")
+_SUB_ALIAS = re.compile(r"__(?:rel|cal|bk|by)[0-9]+")
 
 
 class CompileError(Exception):
@@ -116,6 +116,9 @@ class Bucket:
     start: exp.Expression
     end: exp.Expression
     parents: dict[str, tuple[exp.Expression, exp.Expression]] = field(default_factory=dict)
+    # every bucket's bounds as a relation (cadence rules: the VALUES list the records are
+    # crossed with), whose columns are named as `start`, `end` and the parents' columns
+    bounds: exp.Expression | None = None
 
 
 @dataclass
@@ -146,18 +149,24 @@ class ExprCompiler:
     relation: a rule mentions the same aggregate in its verdict and in the operands its
     message shows, and DuckDB plans every copy of a subquery as a join of its own. The
     caller then selects `hoisted` on a relation under the alias (queries._with_hoisted).
+    A cadence rule's count (or sum ...) of related records that reads nothing of the
+    record but its key is hoisted as a grouped relation joined to the records instead.
     """
 
     def __init__(self, ctx: Ctx, hoist: bool = False):
         self.ctx = ctx
         self.top = ctx
         self.n_sub = 0
-        self.hoisted: list[tuple[str, exp.Expression]] = []
+        # (column, scalar subquery) or (column, (grouped relation, join condition))
+        self.hoisted: list[tuple[str, exp.Expression | tuple[exp.Expression, exp.Expression]]] = []
         self._hoist_on = hoist
         self._hoisted_by_key: dict[str, str] = {}
 
-    def _hoist(self, sub: exp.Expression) -> exp.Expression:
-        """`sub`, or with hoisting on and at the top level, a column computing it once."""
+    def _hoist(self, sub: exp.Expression, join: tuple[exp.Expression, exp.Expression] | None = None
+               ) -> exp.Expression:
+        """`sub`, or with hoisting on and at the top level, a column computing it once:
+        from the scalar subquery `sub`, or from a grouped relation LEFT JOINed on a
+        condition (`join`; `sub` then says what it computes, for the key)."""
         if not self._hoist_on or self.ctx is not self.top:
             return sub
         # the same subquery compiled twice differs only in its aliases: number them by
@@ -170,7 +179,7 @@ class ExprCompiler:
         key = keyed.sql(dialect="duckdb")
         if key not in self._hoisted_by_key:
             self._hoisted_by_key[key] = f"__a{len(self.hoisted)}"
-            self.hoisted.append((self._hoisted_by_key[key], sub))
+            self.hoisted.append((self._hoisted_by_key[key], join if join is not None else sub))
         return col(self._hoisted_by_key[key], self.top.alias)
 
     def hoisted_tiers(self) -> list[list[tuple[str, exp.Expression]]]:
@@ -179,7 +188,8 @@ class ExprCompiler:
         names = {name for name, _ in self.hoisted}
         tier: dict[str, int] = {}
         for name, sub in self.hoisted:  # a subquery only reads columns hoisted before it
-            reads = [tier[c.name] for c in sub.find_all(exp.Column) if c.name in names and c.name in tier]
+            nodes = [n for part in (sub if isinstance(sub, tuple) else (sub,)) for n in part.find_all(exp.Column)]
+            reads = [tier[c.name] for c in nodes if c.name in names and c.name in tier]
             tier[name] = max(reads) + 1 if reads else 0
         out: list[list[tuple[str, exp.Expression]]] = [[] for _ in range(max(tier.values(), default=-1) + 1)]
         for name, sub in self.hoisted:
@@ -453,8 +463,59 @@ class ExprCompiler:
         for c in conds[1:]:
             where = exp.And(this=where, expression=c)
         query = exp.select(agg).from_(exp.to_table(f"v_{dataset}").as_(alias), copy=False).where(where, copy=False)
-        sub = self._hoist(exp.Subquery(this=query))
+        join = self._per_bucket(e, dataset, alias, on_rel, on_out, value, is_bool)
+        sub = self._hoist(exp.Subquery(this=query), join)
         return coalesce(sub, exp.Literal.number(0)) if e.func == "count" else sub
+
+    def _per_bucket(self, e: ast.Aggregate, dataset: str, alias: str, on_rel: str, on_out: str,
+                    value: exp.Expression | None, is_bool: bool) -> tuple[exp.Expression, exp.Expression] | None:
+        """The aggregate for every record and bucket at once, when it reads nothing of the
+        record but the field it is matched on: the related records grouped by that field
+        and by the bucket they fall in, to be joined to the records. DuckDB otherwise
+        matches every record-and-bucket pair with all of that record's related records,
+        per aggregate. None when the subquery must stay (or hoisting is off)."""
+        bucket = self.ctx.bucket
+        if not self._hoist_on or self.ctx is not self.top or bucket is None or bucket.bounds is None:
+            return None
+        parts = [p for p in (e.where, self.ctx.program.agg_values.get(id(e), e.arg)) if p is not None]
+        if not all(self._reads_only(dataset, p) for p in parts):
+            return None
+        start, end = (bucket.start, bucket.end) if e.over is None else bucket.parents[e.over]
+        n = alias.removeprefix("__rel")
+        bk, grouped = f"__bk{n}", f"__by{n}"
+        anchor = self.ctx.program.datasets[dataset].anchor
+        anchor_sql = col(anchor, alias)
+        if self.ctx.program.datasets[dataset].type_of(anchor) == "date":
+            anchor_sql = cast(anchor_sql, "TIMESTAMP")
+        bounds = exp.select(col(start.name), col(end.name)).distinct().from_(bucket.bounds.copy())
+        conds: list[exp.Expression] = [exp.GTE(this=anchor_sql, expression=col(start.name, bk)),
+                                       exp.LT(this=anchor_sql.copy(), expression=col(end.name, bk))]
+        if e.where is not None:
+            conds.append(coalesce(self.compile(e.where, self.ctx.inner(alias, dataset)), exp.false()))
+        where = conds[0]
+        for c in conds[1:]:
+            where = exp.And(this=where, expression=c)
+        agg = self._agg_call(e.func, value.copy() if value is not None else None, None, is_bool)
+        rel = (exp.select(col(on_rel, alias).as_("__k"), col(start.name, bk).as_("__s"), agg.as_("__v"))
+               .from_(exp.to_table(f"v_{dataset}").as_(alias), copy=False)
+               .join(exp.Subquery(this=bounds, alias=exp.TableAlias(this=exp.to_identifier(bk))), on=where,
+                     copy=False)
+               .group_by(col(on_rel, alias), col(start.name, bk), copy=False))
+        on = exp.And(this=exp.EQ(this=col("__k", grouped), expression=col(on_out, self.ctx.alias)),
+                     expression=exp.EQ(this=col("__s", grouped), expression=start.copy()))
+        return exp.Subquery(this=rel, alias=exp.TableAlias(this=exp.to_identifier(grouped))), on
+
+    def _reads_only(self, dataset: str, e: ast.Expr) -> bool:
+        """Whether `e` reads nothing but `dataset`'s fields, parameters and as_of."""
+        for node in ast.walk(e):
+            if isinstance(node, ast.Aggregate):
+                return False
+            if isinstance(node, ast.Ref):
+                res = self.ctx.program.refs.get(id(node))
+                if res is None or not (res.kind == "param" or (res.kind == "field" and res.dataset == dataset)
+                                       or (res.kind == "builtin" and node.name == "as_of")):
+                    return False
+        return True
 
     def _aggregate_compare(self, e: ast.Compare, cmp: exp.Expression) -> exp.Expression:
         """Pending until the period the aggregate covers has ended, unless a count has

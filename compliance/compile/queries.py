@@ -63,8 +63,19 @@ def _with_hoisted(scoped: exp.Select, comp: ExprCompiler) -> exp.Subquery:
     subquery it hoisted (computed once, for the rows in scope only)."""
     alias = comp.top.alias
     for tier in comp.hoisted_tiers():
-        scoped = exp.select(_star(alias), *[sub.as_(name) for name, sub in tier]).from_(
+        items = [_star(alias)]
+        joins = []
+        for name, sub in tier:
+            if isinstance(sub, tuple):  # a grouped relation, joined
+                relation, on = sub
+                items.append(exp.column("__v", relation.alias).as_(name))
+                joins.append((relation, on))
+            else:
+                items.append(sub.as_(name))
+        scoped = exp.select(*items).from_(
             exp.Subquery(this=scoped, alias=exp.TableAlias(this=exp.to_identifier(alias))), copy=False)
+        for relation, on in joins:
+            scoped = scoped.join(relation, on=on, join_type="left", copy=False)
     return exp.Subquery(this=scoped, alias=exp.TableAlias(this=exp.to_identifier(alias)))
 
 
@@ -258,6 +269,7 @@ class RuleCompiler:
                   .where(self._scope(ExprCompiler(scope_ctx), rule.every.where), copy=False))
         ctx = self.ctx(rule, "m", ds_name)
         ctx.bucket = bucket("m")
+        ctx.bucket.bounds = values
         comp = ExprCompiler(ctx, hoist=True)
         leaves = self._leaves(rule.require)
         cols = [col("__rowid", "m").as_("__rowid")]
