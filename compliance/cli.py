@@ -137,7 +137,10 @@ def check(rules, data, config_path, mapping_path, period, as_of, fmt, output, fa
     from compliance.report import render
 
     profile.stage(f"writing the {fmt} report")
-    write_report(lambda stream: render(result, fmt, stream), RENDERERS[fmt].binary, fmt, output)
+    try:
+        write_report(lambda stream: render(result, fmt, stream), RENDERERS[fmt].binary, fmt, output)
+    finally:  # the background writer, if the report failed before taking its text
+        result.findings.stop_ahead()
     profile.stage(None)
     for r in result.rules:
         if r.error:
@@ -235,7 +238,10 @@ def entry() -> None:
         print(code, file=sys.stderr)
         code = 1
     if "compliance.engine.run" in sys.modules:
-        sys.modules["compliance.engine.run"].close_databases()
+        try:
+            sys.modules["compliance.engine.run"].close_databases()
+        except Exception:  # noqa: BLE001 - the exit code matters more than a tidy close
+            pass
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -91,6 +91,10 @@ def test_the_command_exits_with_its_code_its_output_written_and_no_spill_left(tm
     assert not spill.exists() or not any(spill.iterdir())
     failed = command("check", "--rules", str(tmp_path / "missing.rules"), "--data", demo)
     assert failed.returncode == 2 and "cannot read rule file" in failed.stderr
+    # a report that cannot be written: the background writer is stopped, the exit says why
+    nowhere = command("check", "--rules", "rules", "--data", demo, "--mapping", os.path.join(demo, "mapping.yaml"),
+                      "--period", "2024-Q2", "--as-of", "2024-07-01T00:00", "-o", str(tmp_path / "no" / "r.json"))
+    assert nowhere.returncode == 2 and "Traceback" not in nowhere.stderr and "r.json" in nowhere.stderr
 
 
 def test_rule_tests_junit_and_coverage(tmp_path):

@@ -277,7 +277,8 @@ class RuleCompiler:
         cols += [col("__b_start", "m").as_("__b_start"), col("__b_end", "m").as_("__b_end")]
         cols += self._leaf_columns(leaves, comp)
         inner = exp.select(*cols).from_(_with_hoisted(scoped, comp), copy=False)
-        sql = self._outer(inner, rule.require, leaves, [f"__k_{k}" for k in ds.key] + ["__b_start"])
+        # records sharing a key (or without one) in file order
+        sql = self._outer(inner, rule.require, leaves, [f"__k_{k}" for k in ds.key] + ["__b_start", "__rowid"])
         return CompiledRule(rule, "cadence", ds_name, sql, leaves, [f"__k_{k}" for k in ds.key], [],
                             bucket_unit=unit)
 

@@ -22,7 +22,7 @@ from sqlglot import exp
 from compliance.check.checker import rule_params
 from compliance.check.program import Program
 from compliance.compile.expr import CalendarTable, CompileError, Ctx, ExprCompiler, case, coalesce
-from compliance.compile.periods import Period, bucket_label
+from compliance.compile.periods import Period, bucket_label, buckets
 from compliance.compile.queries import CompiledRule, RuleCompiler
 from compliance.engine.calendar import CalendarError, WorkCalendar
 from compliance.engine.coerce import Typing, typed_select, typed_view
@@ -191,14 +191,16 @@ class Runner:
 
     def _read_on_own_cursor(self, name: str, needed: set[str], wait: threading.Event | None,
                             scanning: threading.Event) -> RawTable:
-        cur = self.con.cursor()
+        cur = None
         try:
+            cur = self.con.cursor()
             if wait is not None:
                 wait.wait()
             return self._read(cur, name, needed, scanning)
         finally:
             scanning.set()  # also when it failed before its scan
-            cur.close()
+            if cur is not None:
+                cur.close()
 
     def _read(self, con: duckdb.DuckDBPyConnection, name: str, needed: set[str],
               scanning: threading.Event | None = None) -> RawTable:
@@ -274,22 +276,37 @@ class Runner:
         return Period(label, start, end)
 
     def build_calendars(self, rules: list[ast.Rule]) -> None:
-        """One day table per calendar the rules use, covering the period, the as-of time
-        and every timestamp any of those rules times on it (one scan per dataset)."""
-        timed: dict[str, set[tuple[str, str]]] = {}  # calendar -> (dataset, field) timed on it
+        """One day table per calendar the rules use, covering the period, the as-of time,
+        the buckets of cadence rules and every time any of those rules times on it (one
+        min/max scan per dataset). Should covering a related dataset's times (reached by
+        aggregates) need a year without holiday data, the calendar covers the rules' own
+        records only: one stray date among visits does not stop every rule."""
+        own: dict[str, set[tuple[str, str]]] = {}  # calendar -> (dataset, field) of the rules' records
+        related: dict[str, set[tuple[str, str]]] = {}  # ... of records reached by aggregates
+        extra: dict[str, list[dt.datetime]] = {}  # ... bucket bounds
         for rule in rules:
             if rule.calendar is None:
                 continue
-            fields = timed.setdefault(rule.calendar, set())
+            base = rule_datasets(self.p, rule)[0]
+            mine, theirs = own.setdefault(rule.calendar, set()), related.setdefault(rule.calendar, set())
+            times = extra.setdefault(rule.calendar, [])
+            if rule.wait is not None and self.p.datasets[base].anchor:  # wait_start, wait_end
+                mine.add((base, self.p.datasets[base].anchor))
+            if rule.kind == "cadence" and rule.per is not None:
+                overs = {a.over for a in ast.walk(rule.require) if isinstance(a, ast.Aggregate) and a.over}
+                for unit in [rule.per.unit, *sorted(overs)]:
+                    spans = list(buckets(unit, self.period.start, self.period.end))
+                    if spans:
+                        times += [spans[0][0], spans[-1][1]]
             for e in rule_exprs(rule):
                 if isinstance(e, ast.Within):  # the fields its times are made of, in any dataset
                     for ref in (x for side in (e.target, e.start) for x in ast.walk(side) if isinstance(x, ast.Ref)):
                         res = self.p.refs.get(id(ref))
                         if res is not None and res.kind in ("field", "outer_field") and res.dataset in self.raw \
                                 and self.p.datasets[res.dataset].type_of(ref.name) in ("date", "datetime"):
-                            fields.add((res.dataset, ref.name))
+                            (mine if res.dataset == base else theirs).add((res.dataset, ref.name))
         by_dataset: dict[str, list[str]] = {}
-        for ds, f in sorted(set().union(*timed.values()) if timed else set()):
+        for ds, f in sorted(set().union(*own.values(), *related.values())):
             by_dataset.setdefault(ds, []).append(f)
         bounds: dict[tuple[str, str], tuple] = {}
         for ds, names in by_dataset.items():
@@ -297,18 +314,25 @@ class Runner:
                                    + f" FROM {_ident('v_' + ds)}").fetchall()[0]
             for i, f in enumerate(names):
                 bounds[(ds, f)] = row[2 * i:2 * i + 2]
-        for name, fields in timed.items():
-            if name in self.calendars:
-                continue
-            lows: list[dt.datetime] = [self.as_of, self.period.start]
-            highs: list[dt.datetime] = [self.as_of, self.period.end]
+
+        def span(fields: set[tuple[str, str]], times: list[dt.datetime]) -> tuple[dt.date, dt.date]:
+            lows: list[dt.datetime] = [self.as_of, self.period.start, *times]
+            highs: list[dt.datetime] = [self.as_of, self.period.end, *times]
             for lo, hi in (bounds[f] for f in sorted(fields)):
                 if lo is not None:
                     lows.append(_as_dt(lo))
                     highs.append(_as_dt(hi))
-            first = min(lows).date() - dt.timedelta(days=1)
-            last = max(highs).date() + dt.timedelta(days=1)
-            cal = WorkCalendar(self.p.calendars[name], first, last, self.config.calendars.get(name))
+            return min(lows).date() - dt.timedelta(days=1), max(highs).date() + dt.timedelta(days=1)
+        for name in own:
+            if name in self.calendars:
+                continue
+            info, site = self.p.calendars[name], self.config.calendars.get(name)
+            try:
+                cal = WorkCalendar(info, *span(own[name] | related[name], extra[name]), site)
+            except CalendarError:
+                if not related[name]:
+                    raise
+                cal = WorkCalendar(info, *span(own[name], extra[name]), site)
             k = max(cal.max_slots(), 1)
             table = f"cal_{name}"
             cols = ", ".join(["day DATE", "before DOUBLE", "len DOUBLE"] +

@@ -109,3 +109,20 @@ def test_grouped_joins_count_what_the_subqueries_count(monkeypatch):
         assert "LEFT JOIN" in joined[rule] and "LEFT JOIN" not in correlated[rule]
         got = con.execute(joined[rule]).fetchall()
         assert got and got == con.execute(correlated[rule]).fetchall(), rule
+
+
+def test_cadence_findings_sharing_a_key_are_in_file_order():
+    """Records sharing a key (or without one) give findings in file order, run after run."""
+    import duckdb
+
+    sql = _sql([os.path.join(ROOT, "rules")], "VISIT-KEY-QUARTERLY")
+    assert sql.rstrip().endswith('ORDER BY "q"."__k_customer_id", "q"."__b_start", "q"."__rowid"')
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute("CREATE TABLE v_customers AS SELECT 200000 - i AS __rowid, CASE WHEN i % 3 = 0 THEN NULL "
+                "ELSE 'C' || (i % 7) END AS customer_id, 'key' AS tier, NULL::VARCHAR AS assigned_agent, "
+                "NULL::TIMESTAMP AS last_purchase_at FROM range(200000) r(i)")
+    con.execute("CREATE TABLE v_visits (__rowid BIGINT, visit_id VARCHAR, customer_id VARCHAR, visited_at TIMESTAMP, "
+                "kind VARCHAR, visitor_role VARCHAR, agent_id VARCHAR, ticket_id VARCHAR)")
+    rows = con.execute(f"SELECT __k_customer_id, __b_start, __rowid FROM ({sql.rstrip(';')})").fetchall()
+    assert len(rows) == 800000 and rows == sorted(rows, key=lambda r: (r[0] is None, r[0] or "", r[1], r[2]))
