@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Any
 import os
 import sys
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -213,7 +213,6 @@ def _register_subcommands() -> None:
     from compliance.commands import register
 
     register(main)
-
 
 
 _register_subcommands()

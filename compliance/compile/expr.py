@@ -185,11 +185,10 @@ class ExprCompiler:
     def hoisted_tiers(self) -> list[list[tuple[str, exp.Expression]]]:
         """The hoisted subqueries in tiers: one that reads another's column (working
         time up to a related record's time) is computed in a tier above it."""
-        names = {name for name, _ in self.hoisted}
         tier: dict[str, int] = {}
         for name, sub in self.hoisted:  # a subquery only reads columns hoisted before it
             nodes = [n for part in (sub if isinstance(sub, tuple) else (sub,)) for n in part.find_all(exp.Column)]
-            reads = [tier[c.name] for c in nodes if c.name in names and c.name in tier]
+            reads = [tier[c.name] for c in nodes if c.name in tier]
             tier[name] = max(reads) + 1 if reads else 0
         out: list[list[tuple[str, exp.Expression]]] = [[] for _ in range(max(tier.values(), default=-1) + 1)]
         for name, sub in self.hoisted:

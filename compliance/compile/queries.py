@@ -54,6 +54,11 @@ def _and(parts: list[exp.Expression]) -> exp.Expression:
     return out
 
 
+def parent_periods(rule: ast.Rule) -> list[str]:
+    """The periods (`over half_year` ...) a cadence rule's aggregates count over besides its own."""
+    return sorted({a.over for a in ast.walk(rule.require) if isinstance(a, ast.Aggregate) and a.over})
+
+
 def _star(alias: str) -> exp.Column:
     return exp.Column(this=exp.Star(), table=exp.to_identifier(alias))
 
@@ -243,7 +248,7 @@ class RuleCompiler:
         ds_name = rule.every.dataset
         ds = self.p.datasets[ds_name]
         unit = rule.per.unit
-        overs = sorted({a.over for a in ast.walk(rule.require) if isinstance(a, ast.Aggregate) and a.over})
+        overs = parent_periods(rule)
         rows = []
         for b_start, b_end in buckets(unit, self.period.start, self.period.end):
             row = [lit(b_start), lit(b_end)]

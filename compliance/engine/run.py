@@ -23,7 +23,7 @@ from compliance.check.checker import rule_params
 from compliance.check.program import Program
 from compliance.compile.expr import CalendarTable, CompileError, Ctx, ExprCompiler, case, coalesce
 from compliance.compile.periods import Period, bucket_label, buckets
-from compliance.compile.queries import CompiledRule, RuleCompiler
+from compliance.compile.queries import CompiledRule, RuleCompiler, parent_periods
 from compliance.engine.calendar import CalendarError, WorkCalendar
 from compliance.engine.coerce import Typing, typed_select, typed_view
 from compliance.engine.accounting import dataset_summaries, duplicate_keys
@@ -293,8 +293,7 @@ class Runner:
             if rule.wait is not None and self.p.datasets[base].anchor:  # wait_start, wait_end
                 mine.add((base, self.p.datasets[base].anchor))
             if rule.kind == "cadence" and rule.per is not None:
-                overs = {a.over for a in ast.walk(rule.require) if isinstance(a, ast.Aggregate) and a.over}
-                for unit in [rule.per.unit, *sorted(overs)]:
+                for unit in [rule.per.unit, *parent_periods(rule)]:
                     spans = list(buckets(unit, self.period.start, self.period.end))
                     if spans:
                         times += [spans[0][0], spans[-1][1]]
