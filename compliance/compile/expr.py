@@ -20,7 +20,15 @@ from compliance.syntax import ast
 WORKING_UNIT_SECONDS = {"minute": 60, "hour": 3600}
 
 
-_SUB_ALIAS = re.compile(r"__(?:rel|cal|bk|by)[0-9]+")
+_SUB_ALIAS = re.compile(r"__(?:rel|cal)[0-9]+")
+
+
+def _all(conds: list[exp.Expression]) -> exp.Expression:
+    """The conjunction of `conds`, left to right."""
+    out = conds[0]
+    for c in conds[1:]:
+        out = exp.And(this=out, expression=c)
+    return out
 
 
 class CompileError(Exception):
@@ -441,6 +449,7 @@ class ExprCompiler:
         on_out = e.on_outer or on_rel
         inner = self.ctx.inner(alias, dataset)
         conds: list[exp.Expression] = [exp.EQ(this=col(on_rel, alias), expression=col(on_out, self.ctx.alias))]
+        anchor_sql = None
         if self.ctx.bucket is not None:
             anchor = program.datasets[dataset].anchor
             if anchor is None:
@@ -453,51 +462,47 @@ class ExprCompiler:
             if program.datasets[dataset].type_of(anchor) == "date":
                 anchor_sql = cast(anchor_sql, "TIMESTAMP")
             conds += [exp.GTE(this=anchor_sql, expression=start), exp.LT(this=anchor_sql, expression=end)]
-        if e.where is not None:
-            conds.append(coalesce(self.compile(e.where, inner), exp.false()))
+        matches = coalesce(self.compile(e.where, inner), exp.false()) if e.where is not None else None
+        if matches is not None:
+            conds.append(matches)
         value = self.compile(value_expr, inner) if value_expr is not None else None
         is_bool = value_expr is not None and self.type_of(value_expr) == "bool"
         agg = self._agg_call(e.func, value, None, is_bool)
-        where = conds[0]
-        for c in conds[1:]:
-            where = exp.And(this=where, expression=c)
-        query = exp.select(agg).from_(exp.to_table(f"v_{dataset}").as_(alias), copy=False).where(where, copy=False)
-        join = self._per_bucket(e, dataset, alias, on_rel, on_out, value, is_bool)
+        query = exp.select(agg).from_(exp.to_table(f"v_{dataset}").as_(alias), copy=False).where(
+            _all(conds), copy=False)
+        join = None
+        if anchor_sql is not None and self._per_bucket_fits(e, dataset):
+            join = self._per_bucket(e, dataset, alias, on_rel, on_out, anchor_sql, matches, agg)
         sub = self._hoist(exp.Subquery(this=query), join)
         return coalesce(sub, exp.Literal.number(0)) if e.func == "count" else sub
 
-    def _per_bucket(self, e: ast.Aggregate, dataset: str, alias: str, on_rel: str, on_out: str,
-                    value: exp.Expression | None, is_bool: bool) -> tuple[exp.Expression, exp.Expression] | None:
-        """The aggregate for every record and bucket at once, when it reads nothing of the
-        record but the field it is matched on: the related records grouped by that field
-        and by the bucket they fall in, to be joined to the records. DuckDB otherwise
-        matches every record-and-bucket pair with all of that record's related records,
-        per aggregate. None when the subquery must stay (or hoisting is off)."""
-        bucket = self.ctx.bucket
-        if not self._hoist_on or self.ctx is not self.top or bucket is None or bucket.bounds is None:
-            return None
+    def _per_bucket_fits(self, e: ast.Aggregate, dataset: str) -> bool:
+        """Whether the aggregate can be computed for every record and bucket at once: at
+        the top level of a cadence rule (hoisting on), reading nothing of the record but
+        the field it is matched on."""
+        if not self._hoist_on or self.ctx is not self.top or self.ctx.bucket.bounds is None:
+            return False
         parts = [p for p in (e.where, self.ctx.program.agg_values.get(id(e), e.arg)) if p is not None]
-        if not all(self._reads_only(dataset, p) for p in parts):
-            return None
+        return all(self._reads_only(dataset, p) for p in parts)
+
+    def _per_bucket(self, e: ast.Aggregate, dataset: str, alias: str, on_rel: str, on_out: str,
+                    anchor_sql: exp.Expression, matches: exp.Expression | None, agg: exp.Expression
+                    ) -> tuple[exp.Expression, exp.Expression]:
+        """The related records grouped by the field they are matched on and by the bucket
+        they fall in, to be joined to the records (and the join condition). DuckDB
+        otherwise matches every record-and-bucket pair with all of that record's related
+        records, per aggregate."""
+        bucket = self.ctx.bucket
         start, end = (bucket.start, bucket.end) if e.over is None else bucket.parents[e.over]
         n = alias.removeprefix("__rel")
         bk, grouped = f"__bk{n}", f"__by{n}"
-        anchor = self.ctx.program.datasets[dataset].anchor
-        anchor_sql = col(anchor, alias)
-        if self.ctx.program.datasets[dataset].type_of(anchor) == "date":
-            anchor_sql = cast(anchor_sql, "TIMESTAMP")
         bounds = exp.select(col(start.name), col(end.name)).distinct().from_(bucket.bounds.copy())
-        conds: list[exp.Expression] = [exp.GTE(this=anchor_sql, expression=col(start.name, bk)),
-                                       exp.LT(this=anchor_sql.copy(), expression=col(end.name, bk))]
-        if e.where is not None:
-            conds.append(coalesce(self.compile(e.where, self.ctx.inner(alias, dataset)), exp.false()))
-        where = conds[0]
-        for c in conds[1:]:
-            where = exp.And(this=where, expression=c)
-        agg = self._agg_call(e.func, value.copy() if value is not None else None, None, is_bool)
-        rel = (exp.select(col(on_rel, alias).as_("__k"), col(start.name, bk).as_("__s"), agg.as_("__v"))
+        conds = [exp.GTE(this=anchor_sql.copy(), expression=col(start.name, bk)),
+                 exp.LT(this=anchor_sql.copy(), expression=col(end.name, bk))]
+        conds += [matches.copy()] if matches is not None else []
+        rel = (exp.select(col(on_rel, alias).as_("__k"), col(start.name, bk).as_("__s"), agg.copy().as_("__v"))
                .from_(exp.to_table(f"v_{dataset}").as_(alias), copy=False)
-               .join(exp.Subquery(this=bounds, alias=exp.TableAlias(this=exp.to_identifier(bk))), on=where,
+               .join(exp.Subquery(this=bounds, alias=exp.TableAlias(this=exp.to_identifier(bk))), on=_all(conds),
                      copy=False)
                .group_by(col(on_rel, alias), col(start.name, bk), copy=False))
         on = exp.And(this=exp.EQ(this=col("__k", grouped), expression=col(on_out, self.ctx.alias)),
